@@ -1,0 +1,236 @@
+import Foundation
+import TOMLKit
+import WharfHTTP
+
+/// Reads `wharf.toml`, then `WHARF_*` environment variables, into a ``ServerConfiguration``.
+///
+/// Keys are dotted paths (`limits.max_uri_bytes`); the environment name of a key is `WHARF_`
+/// followed by the key in upper case with dots as underscores (`WHARF_LIMITS_MAX_URI_BYTES`).
+/// Unknown keys and values of the wrong type or range are errors that name the key.
+public enum ConfigLoader {
+    enum Kind: Sendable { case int(ClosedRange<Int>), double(ClosedRange<Double>), string, address, optionalPath, logLevel }
+
+    struct Key: Sendable {
+        let name: String
+        let kind: Kind
+        let apply: @Sendable (inout ServerConfiguration, Value) -> Void
+    }
+
+    enum Value: Sendable {
+        case int(Int), double(Double), string(String), address(ServerConfiguration.Address)
+    }
+
+    static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+
+    static let keys: [Key] = [
+        Key(name: "root", kind: .string) { c, v in if case .string(let s) = v { c.root = s } },
+        Key(name: "listen", kind: .address) { c, v in if case .address(let a) = v { c.listen = a } },
+        Key(name: "admin_listen", kind: .address) { c, v in if case .address(let a) = v { c.adminListen = a } },
+        Key(name: "event_loop_threads", kind: .int(0...1024)) { c, v in if case .int(let i) = v { c.eventLoopThreads = i } },
+        Key(name: "blocking_threads", kind: .int(1...1024)) { c, v in if case .int(let i) = v { c.blockingThreads = i } },
+        Key(name: "blocking_queue_limit", kind: .int(1...1_000_000)) { c, v in if case .int(let i) = v { c.blockingQueueLimit = i } },
+        Key(name: "tls.cert", kind: .optionalPath) { c, v in if case .string(let s) = v { c.tlsCertificatePath = s.isEmpty ? nil : s } },
+        Key(name: "tls.key", kind: .optionalPath) { c, v in if case .string(let s) = v { c.tlsKeyPath = s.isEmpty ? nil : s } },
+        Key(name: "limits.max_uri_bytes", kind: .int(64...1 << 20)) { c, v in if case .int(let i) = v { c.limits.maxURIBytes = i } },
+        Key(name: "limits.max_header_field_bytes", kind: .int(256...1 << 20)) { c, v in if case .int(let i) = v { c.limits.maxHeaderFieldBytes = i } },
+        Key(name: "limits.max_header_bytes", kind: .int(1024...4 << 20)) { c, v in if case .int(let i) = v { c.limits.maxHeaderBytes = i } },
+        Key(name: "limits.max_header_count", kind: .int(8...65_534)) { c, v in if case .int(let i) = v { c.limits.maxHeaderCount = i } },
+        Key(name: "limits.max_request_body_bytes", kind: .int(0...1 << 30)) { c, v in if case .int(let i) = v { c.limits.maxRequestBodyBytes = i } },
+        Key(name: "limits.header_read_timeout", kind: .double(0.1...3600)) { c, v in if case .double(let d) = v { c.limits.headerReadTimeout = d } },
+        Key(name: "limits.idle_timeout", kind: .double(0.1...86_400)) { c, v in if case .double(let d) = v { c.limits.idleTimeout = d } },
+        Key(name: "limits.max_connections", kind: .int(1...10_000_000)) { c, v in if case .int(let i) = v { c.limits.maxConnections = i } },
+        Key(name: "limits.max_ranges", kind: .int(1...1000)) { c, v in if case .int(let i) = v { c.limits.maxRanges = i } },
+        Key(name: "limits.max_pipelined_requests", kind: .int(1...1000)) { c, v in if case .int(let i) = v { c.limits.maxPipelinedRequests = i } },
+        Key(name: "limits.http2_max_concurrent_streams", kind: .int(1...10_000)) { c, v in if case .int(let i) = v { c.limits.http2MaxConcurrentStreams = i } },
+        Key(name: "limits.shutdown_grace", kind: .double(0...3600)) { c, v in if case .double(let d) = v { c.limits.shutdownGrace = d } },
+        Key(name: "cache.memory_max_file_bytes", kind: .int(0...1 << 34)) { c, v in if case .int(let i) = v { c.cache.memoryMaxFileBytes = i } },
+        Key(name: "cache.memory_budget_bytes", kind: .int(0...1 << 40)) { c, v in if case .int(let i) = v { c.cache.memoryBudgetBytes = i } },
+        Key(name: "cache.compress_cache_bytes", kind: .int(0...1 << 40)) { c, v in if case .int(let i) = v { c.cache.compressCacheBytes = i } },
+        Key(name: "cache.compress_max_file_bytes", kind: .int(0...1 << 34)) { c, v in if case .int(let i) = v { c.cache.compressMaxFileBytes = i } },
+        Key(name: "cache.revalidate_interval", kind: .double(0.05...3600)) { c, v in if case .double(let d) = v { c.cache.revalidateInterval = d } },
+        Key(name: "log.access", kind: .string) { c, v in if case .string(let s) = v { c.accessLog = s } },
+        Key(name: "log.level", kind: .logLevel) { c, v in if case .string(let s) = v { c.logLevel = s } },
+    ]
+
+    /// Environment variable name for a key.
+    public static func environmentName(of key: String) -> String {
+        "WHARF_" + key.uppercased().replacingOccurrences(of: ".", with: "_")
+    }
+
+    /// Every known key with its environment name, for `--help` and the README.
+    public static var knownKeys: [String] { keys.map(\.name) + ["cache.rules"] }
+
+    /// Loads `configPath` (if given; it must then exist) and the environment over the defaults.
+    public static func load(configPath: String?, environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws(ConfigError) -> ServerConfiguration
+    {
+        var config = ServerConfiguration()
+        if let configPath {
+            guard let text = try? String(contentsOfFile: configPath, encoding: .utf8) else {
+                throw ConfigError(key: "--config", problem: "cannot read \(configPath)")
+            }
+            try apply(toml: text, to: &config)
+        }
+        try apply(environment: environment, to: &config)
+        return config
+    }
+
+    /// Applies a TOML document over `config`.
+    public static func apply(toml text: String, to config: inout ServerConfiguration) throws(ConfigError) {
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw ConfigError(key: "wharf.toml", problem: "\(error.description) at line \(error.source.begin.line)")
+        } catch {
+            throw ConfigError(key: "wharf.toml", problem: "\(error)")
+        }
+        try walk(table, prefix: "", into: &config)
+    }
+
+    private static func walk(_ table: TOMLTable, prefix: String, into config: inout ServerConfiguration) throws(ConfigError) {
+        for name in table.keys {
+            let full = prefix.isEmpty ? name : prefix + "." + name
+            guard let value = table[name] else { continue }
+            if full == "cache.rules" {
+                try applyRules(value, to: &config)
+                continue
+            }
+            if let sub = value.table {
+                try walk(sub, prefix: full, into: &config)
+                continue
+            }
+            guard let key = keys.first(where: { $0.name == full }) else {
+                throw ConfigError(key: full, problem: "unknown key")
+            }
+            let parsed: Value
+            switch key.kind {
+            case .int(let range):
+                guard let i = value.int else { throw ConfigError(key: full, problem: "expected an integer") }
+                parsed = try checked(.int(i), key: key, range: range)
+            case .double(let range):
+                let d: Double
+                if let x = value.double { d = x } else if let i = value.int { d = Double(i) } else {
+                    throw ConfigError(key: full, problem: "expected a number of seconds")
+                }
+                guard range.contains(d) else { throw ConfigError(key: full, problem: "must be between \(range.lowerBound) and \(range.upperBound)") }
+                parsed = .double(d)
+            case .string, .optionalPath, .logLevel, .address:
+                guard let s = value.string else { throw ConfigError(key: full, problem: "expected a string") }
+                parsed = try parse(s, for: key)
+            }
+            key.apply(&config, parsed)
+        }
+    }
+
+    private static func checked(_ v: Value, key: Key, range: ClosedRange<Int>) throws(ConfigError) -> Value {
+        if case .int(let i) = v, !range.contains(i) {
+            throw ConfigError(key: key.name, problem: "must be between \(range.lowerBound) and \(range.upperBound)")
+        }
+        return v
+    }
+
+    /// Parses a textual value (from TOML strings, the environment or flags) for `key`.
+    static func parse(_ text: String, for key: Key) throws(ConfigError) -> Value {
+        switch key.kind {
+        case .int(let range):
+            guard let i = Int(text.trimmingCharacters(in: .whitespaces)) else {
+                throw ConfigError(key: key.name, problem: "expected an integer, got \"\(text)\"")
+            }
+            return try checked(.int(i), key: key, range: range)
+        case .double(let range):
+            guard let d = Double(text.trimmingCharacters(in: .whitespaces)), d.isFinite else {
+                throw ConfigError(key: key.name, problem: "expected a number of seconds, got \"\(text)\"")
+            }
+            guard range.contains(d) else { throw ConfigError(key: key.name, problem: "must be between \(range.lowerBound) and \(range.upperBound)") }
+            return .double(d)
+        case .string:
+            guard !text.isEmpty else { throw ConfigError(key: key.name, problem: "must not be empty") }
+            return .string(text)
+        case .optionalPath:
+            return .string(text)
+        case .logLevel:
+            guard logLevels.contains(text) else {
+                throw ConfigError(key: key.name, problem: "must be one of \(logLevels.joined(separator: ", "))")
+            }
+            return .string(text)
+        case .address:
+            return .address(try parseAddress(text, key: key.name))
+        }
+    }
+
+    /// Parses `host:port`, `[v6]:port` or `:port` (all interfaces).
+    public static func parseAddress(_ text: String, key: String) throws(ConfigError) -> ServerConfiguration.Address {
+        let host: String
+        let portText: Substring
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]"), text[text.index(after: close)...].hasPrefix(":") else {
+                throw ConfigError(key: key, problem: "expected [ipv6]:port, got \"\(text)\"")
+            }
+            host = String(text[text.index(after: text.startIndex)..<close])
+            portText = text[text.index(close, offsetBy: 2)...]
+        } else {
+            guard let colon = text.lastIndex(of: ":") else {
+                throw ConfigError(key: key, problem: "expected host:port, got \"\(text)\"")
+            }
+            host = text[..<colon].isEmpty ? "0.0.0.0" : String(text[..<colon])
+            portText = text[text.index(after: colon)...]
+        }
+        guard let port = Int(portText), (0...65535).contains(port) else {
+            throw ConfigError(key: key, problem: "port must be 0-65535, got \"\(portText)\"")
+        }
+        return .init(host: host, port: port)
+    }
+
+    /// `[[cache.rules]]` entries: `match` plus any of `cache_control`, `cdn_cache_control`, `surrogate_control`.
+    private static func applyRules(_ value: any TOMLValueConvertible, to config: inout ServerConfiguration) throws(ConfigError) {
+        guard let array = value.array else { throw ConfigError(key: "cache.rules", problem: "expected an array of tables ([[cache.rules]])") }
+        var rules: [CacheRule] = []
+        for (i, element) in array.enumerated() {
+            let where_ = "cache.rules[\(i)]"
+            guard let t = element.table else { throw ConfigError(key: where_, problem: "expected a table") }
+            var directives = CacheDirectives()
+            var pattern: GlobPattern?
+            for name in t.keys {
+                guard let s = t[name]?.string else { throw ConfigError(key: "\(where_).\(name)", problem: "expected a string") }
+                switch name {
+                case "match":
+                    do { pattern = try GlobPattern(s) } catch {
+                        throw ConfigError(key: "\(where_).match", problem: "bad glob \"\(s)\": \(error.message)")
+                    }
+                case "cache_control": directives.cacheControl = s
+                case "cdn_cache_control": directives.cdnCacheControl = s
+                case "surrogate_control": directives.surrogateControl = s
+                default: throw ConfigError(key: "\(where_).\(name)", problem: "unknown key")
+                }
+                if name != "match", s.contains(where: { $0 == "\r" || $0 == "\n" }) {
+                    throw ConfigError(key: "\(where_).\(name)", problem: "must not contain line breaks")
+                }
+            }
+            guard let pattern else { throw ConfigError(key: "\(where_).match", problem: "missing") }
+            rules.append(CacheRule(pattern: pattern, directives: directives))
+        }
+        config.cache.policy.rules = rules
+    }
+
+    /// Applies `WHARF_*` variables. Unknown `WHARF_*` names are errors, so typos do not pass silently.
+    public static func apply(environment: [String: String], to config: inout ServerConfiguration) throws(ConfigError) {
+        let byEnv = Dictionary(uniqueKeysWithValues: keys.map { (environmentName(of: $0.name), $0) })
+        for (name, text) in environment where name.hasPrefix("WHARF_") {
+            guard let key = byEnv[name] else {
+                throw ConfigError(key: name, problem: "unknown setting (known: \(byEnv.keys.sorted().joined(separator: ", ")))")
+            }
+            key.apply(&config, try parse(text, for: key))
+        }
+    }
+
+    /// Applies one textual override (a command-line flag) to the key `name`.
+    public static func apply(flag: String, key name: String, value text: String, to config: inout ServerConfiguration) throws(ConfigError) {
+        guard let key = keys.first(where: { $0.name == name }) else { throw ConfigError(key: flag, problem: "unknown key \(name)") }
+        do {
+            key.apply(&config, try parse(text, for: key))
+        } catch {
+            throw ConfigError(key: flag, problem: error.problem)
+        }
+    }
+}

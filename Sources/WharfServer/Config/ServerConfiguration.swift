@@ -1,0 +1,82 @@
+import WharfHTTP
+
+/// Everything `wharf serve` can be told. Every key has a default; `wharf.toml`, `WHARF_*`
+/// environment variables and command-line flags override it, in that order.
+public struct ServerConfiguration: Sendable {
+    /// A host and port to bind.
+    public struct Address: Sendable, Equatable, CustomStringConvertible {
+        public var host: String
+        public var port: Int
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+        public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    }
+
+    /// Protective limits against slow, big and abusive clients.
+    public struct Limits: Sendable {
+        /// Longest request-target accepted (414 beyond).
+        public var maxURIBytes = 8 * 1024
+        /// Largest single header line (431 beyond).
+        public var maxHeaderFieldBytes = 16 * 1024
+        /// Largest header block in total (431 beyond).
+        public var maxHeaderBytes = 64 * 1024
+        /// Most header fields in one request (431 beyond).
+        public var maxHeaderCount = 128
+        /// Largest request body read and discarded (static GET/HEAD take none); beyond, the connection closes.
+        public var maxRequestBodyBytes = 64 * 1024
+        /// Seconds a client has to send a whole request head once it started one (408 beyond).
+        public var headerReadTimeout = 10.0
+        /// Seconds an idle keep-alive connection stays open.
+        public var idleTimeout = 60.0
+        /// Connections served at once; more are closed as soon as they are accepted.
+        public var maxConnections = 10_000
+        /// Ranges allowed in one Range header (416 beyond).
+        public var maxRanges = 16
+        /// Requests read ahead of their response on one HTTP/1.1 connection (pipelining).
+        public var maxPipelinedRequests = 32
+        /// Concurrent streams per HTTP/2 connection.
+        public var http2MaxConcurrentStreams = 100
+        /// Seconds in-flight requests get to finish on shutdown before connections are cut.
+        public var shutdownGrace = 30.0
+        public init() {}
+    }
+
+    /// Caching of file bodies and compressed variants in memory.
+    public struct Cache: Sendable {
+        /// Files up to this size are held in memory.
+        public var memoryMaxFileBytes = 256 * 1024
+        /// Total memory for file bodies.
+        public var memoryBudgetBytes = 256 * 1024 * 1024
+        /// Memory for variants compressed on the fly (LRU).
+        public var compressCacheBytes = 64 * 1024 * 1024
+        /// Largest file compressed on the fly; bigger ones are served plain unless a sibling exists.
+        public var compressMaxFileBytes = 8 * 1024 * 1024
+        /// Seconds between re-scans of the root for changes.
+        public var revalidateInterval = 1.0
+        /// Ordered Cache-Control rules; first match wins.
+        public var policy = CachePolicy()
+        public init() {}
+    }
+
+    public var root = "public"
+    public var listen = Address(host: "127.0.0.1", port: 8080)
+    public var adminListen = Address(host: "127.0.0.1", port: 9080)
+    /// Event-loop threads; 0 means one per core.
+    public var eventLoopThreads = 0
+    /// Threads for blocking work (compression, file reads under TLS).
+    public var blockingThreads = 2
+    /// Jobs waiting for a blocking thread before requests get 503 + Retry-After.
+    public var blockingQueueLimit = 256
+    public var tlsCertificatePath: String?
+    public var tlsKeyPath: String?
+    public var limits = Limits()
+    public var cache = Cache()
+    /// Access log destination: "stdout", "stderr", "off" or a file path.
+    public var accessLog = "stdout"
+    /// Server log level: trace, debug, info, notice, warning, error, critical.
+    public var logLevel = "info"
+
+    public init() {}
+}

@@ -1,0 +1,300 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import WharfHTTP
+
+/// The HTTP/1.1 connection handler. It receives decoded requests from NIO's `HTTPRequestDecoder`
+/// but writes responses itself as raw bytes — no response encoder — so a hot static response is
+/// one prebuilt buffer behind a cached status-and-Date prefix. Pipelined requests are answered
+/// in order; requests that need blocking work hold the ones behind them.
+final class HTTP1Handler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = IOData
+
+    private let services: ServerServices
+    private let clock: ConnectionClock
+    private let isTLS: Bool
+
+    /// The request being read (head received, waiting for its end).
+    private var reading: HTTPRequestHead?
+    private var bodyBytes = 0
+    /// Complete requests waiting for the one in front to be answered.
+    private var queue = CircularBuffer<HTTPRequestHead>(initialCapacity: 4)
+    /// A response is being produced or streamed asynchronously.
+    private var busy = false
+    private var closing = false
+    private var quiescing = false
+    private var readPaused = false
+    private var remote: String = "-"
+
+    init(services: ServerServices, clock: ConnectionClock, isTLS: Bool) {
+        self.services = services
+        self.clock = clock
+        self.isTLS = isTLS
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if services.accessLog != nil, let addr = context.channel.remoteAddress {
+            remote = addr.ipAddress ?? "-"
+        }
+        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        clock.onTimeout = { [weak self] phase in
+            guard let self else { return }
+            let context = loopBound.value
+            switch phase {
+            case .idle:
+                context.close(promise: nil)
+            case .head:
+                self.writeAndClose(context, .text(.requestTimeout, "request header timeout", close: true))
+            case .busy:
+                break
+            }
+        }
+        clock.enterIdle(context.eventLoop)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        clock.cancel()
+        clock.onTimeout = nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !closing else { return }
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            clock.headComplete()
+            reading = head
+            bodyBytes = 0
+            if head.uri.utf8.count > services.config.limits.maxURIBytes {
+                writeAndClose(context, .text(.uriTooLong, "request-target too long", close: true))
+            }
+        case .body(let chunk):
+            bodyBytes += chunk.readableBytes
+            if bodyBytes > services.config.limits.maxRequestBodyBytes {
+                writeAndClose(context, .text(.payloadTooLarge, "request body too large", close: true))
+            }
+        case .end:
+            guard let head = reading else { return }
+            reading = nil
+            if busy || !queue.isEmpty {
+                queue.append(head)
+                if queue.count >= services.config.limits.maxPipelinedRequests && !readPaused {
+                    // Stop reading until the backlog is answered (TCP backpressure on the client).
+                    readPaused = true
+                    _ = context.channel.setOption(ChannelOptions.autoRead, value: false)
+                }
+            } else {
+                handle(context, head)
+            }
+        }
+    }
+
+    /// Answers one complete request.
+    private func handle(_ context: ChannelHandlerContext, _ head: HTTPRequestHead) {
+        let start = NIODeadline.now()
+        let keepAlive = head.isKeepAlive && !quiescing
+        switch services.responder.respond(head, on: context.eventLoop) {
+        case .ready(let reply):
+            send(context, head, reply, keepAlive: keepAlive, start: start)
+        case .pending(let future):
+            busy = true
+            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            future.whenComplete { result in
+                let (handler, context) = bound.value
+                handler.busy = false
+                guard !handler.closing else { return }
+                let reply: Reply
+                switch result {
+                case .success(let r): reply = r
+                case .failure: reply = .text(.internalServerError, "internal error")
+                }
+                handler.send(context, head, reply, keepAlive: keepAlive, start: start)
+            }
+        }
+    }
+
+    /// Writes a reply, then moves on to the next queued request (or closes).
+    private func send(_ context: ChannelHandlerContext, _ head: HTTPRequestHead, _ reply: Reply, keepAlive: Bool, start: NIODeadline) {
+        let close = reply.close || !keepAlive
+        let done = write(context, head, reply, close: close)
+        services.recordRequest(head: head, reply: reply, start: start, remote: remote, http: head.version.minor == 0 ? "HTTP/1.0" : "HTTP/1.1")
+        if close {
+            closing = true
+            let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            done.whenComplete { _ in loopBound.value.close(promise: nil) }
+            return
+        }
+        if let done = bodyIsAsync(reply) ? done : nil {
+            busy = true
+            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            done.whenComplete { result in
+                let (handler, context) = bound.value
+                handler.busy = false
+                if case .failure = result {
+                    context.close(promise: nil)
+                    return
+                }
+                handler.next(context)
+            }
+        } else {
+            next(context)
+        }
+    }
+
+    private func next(_ context: ChannelHandlerContext) {
+        if let head = queue.popFirst() {
+            if readPaused && queue.count < services.config.limits.maxPipelinedRequests / 2 {
+                readPaused = false
+                _ = context.channel.setOption(ChannelOptions.autoRead, value: true)
+            }
+            handle(context, head)
+        } else if quiescing {
+            closing = true
+            context.close(promise: nil)
+        } else if reading == nil {
+            clock.enterIdle(context.eventLoop)
+        }
+    }
+
+    /// Whether the body goes out through reads on the blocking pool (TLS + file).
+    private func bodyIsAsync(_ reply: Reply) -> Bool {
+        guard isTLS, reply.sendBody, !reply.prebuiltIncludesBody else { return false }
+        return reply.body.contains { if case .file = $0 { return true } else { return false } }
+    }
+
+    /// Serializes and writes. Returns a future for the end of the response.
+    @discardableResult
+    private func write(_ context: ChannelHandlerContext, _ head: HTTPRequestHead, _ reply: Reply, close: Bool) -> EventLoopFuture<Void> {
+        let code = reply.status.code
+        if let prebuilt = reply.prebuilt, !close, head.version.minor >= 1, let prefix = DateCache.current.prefix(for: code) {
+            context.write(wrapOutboundOut(.byteBuffer(prefix)), promise: nil)
+            context.write(wrapOutboundOut(.byteBuffer(prebuilt)), promise: nil)
+        } else {
+            var out = ByteBuffer()
+            out.reserveCapacity(256)
+            out.writeString("HTTP/1.1 \(code) \(reply.status.reasonPhrase)\r\nDate: ")
+            out.writeString(DateCache.current.date)
+            out.writeStaticString("\r\n")
+            if close {
+                out.writeStaticString("Connection: close\r\n")
+            } else if head.version.minor == 0 {
+                out.writeStaticString("Connection: keep-alive\r\n")
+            }
+            context.write(wrapOutboundOut(.byteBuffer(out)), promise: nil)
+            if let prebuilt = reply.prebuilt {
+                context.write(wrapOutboundOut(.byteBuffer(prebuilt)), promise: nil)
+            } else {
+                context.write(wrapOutboundOut(.byteBuffer(PreparedVariant.serialize(reply.fields))), promise: nil)
+            }
+        }
+        guard reply.sendBody, !reply.prebuiltIncludesBody else {
+            let p = context.eventLoop.makePromise(of: Void.self)
+            context.writeAndFlush(wrapOutboundOut(.byteBuffer(ByteBuffer())), promise: p)
+            return p.futureResult
+        }
+        return writeBody(context, reply.body)
+    }
+
+    private func writeBody(_ context: ChannelHandlerContext, _ segments: [BodySegment]) -> EventLoopFuture<Void> {
+        if !isTLS {
+            // Plaintext: everything is queued now, files go out with sendfile.
+            var last: EventLoopFuture<Void> = context.eventLoop.makeSucceededVoidFuture()
+            for segment in segments {
+                let p = context.eventLoop.makePromise(of: Void.self)
+                switch segment {
+                case .bytes(let b):
+                    context.write(wrapOutboundOut(.byteBuffer(b)), promise: p)
+                case .file(let file, let offset, let length):
+                    // A private descriptor per response: NIOFileHandle enforces single access,
+                    // and sendfile with an explicit offset leaves the shared one untouched.
+                    let fd = dup(file.descriptor)
+                    guard fd >= 0 else {
+                        p.fail(IOError(errnoCode: errno, reason: "dup"))
+                        last = p.futureResult
+                        continue
+                    }
+                    let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: fd)
+                    let region = FileRegion(fileHandle: handle, readerIndex: offset, endIndex: offset + length)
+                    context.write(wrapOutboundOut(.fileRegion(region)), promise: p)
+                    p.futureResult.whenComplete { _ in try? handle.close() }
+                }
+                last = p.futureResult
+            }
+            context.flush()
+            return last
+        }
+        // TLS: sendfile is impossible; memory segments are written, file segments read in chunks.
+        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        let pool = services.pool.threadPool
+        var chain: EventLoopFuture<Void> = context.eventLoop.makeSucceededVoidFuture()
+        for segment in segments {
+            chain = chain.flatMap {
+                let context = bound.value
+                switch segment {
+                case .bytes(let b):
+                    return context.writeAndFlush(NIOAny(IOData.byteBuffer(b)))
+                case .file(let file, let offset, let length):
+                    return FileStreamer.stream(file, offset: offset, length: length, pool: pool,
+                                               eventLoop: context.eventLoop) { buffer in
+                        bound.value.writeAndFlush(NIOAny(IOData.byteBuffer(buffer)))
+                    }
+                }
+            }
+        }
+        context.flush()
+        return chain
+    }
+
+    /// Answers a protocol error (when nothing else is in flight) and closes.
+    private func writeAndClose(_ context: ChannelHandlerContext, _ reply: Reply) {
+        guard !closing else { return }
+        closing = true
+        clock.cancel()
+        if busy || !queue.isEmpty {
+            context.close(promise: nil)
+            return
+        }
+        let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "-")
+        var reply = reply
+        reply.close = true
+        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        write(context, head, reply, close: true).whenComplete { _ in loopBound.value.close(promise: nil) }
+        services.recordRequest(head: head, reply: reply, start: .now(), remote: remote, http: "HTTP/1.1")
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let parse = error as? HTTPParserError {
+            switch parse {
+            case .headerOverflow:
+                writeAndClose(context, .text(.requestHeaderFieldsTooLarge, "request header too large", close: true))
+            case .invalidURL:
+                writeAndClose(context, .text(.badRequest, "bad request-target", close: true))
+            default:
+                writeAndClose(context, .text(.badRequest, "malformed request", close: true))
+            }
+            return
+        }
+        context.close(promise: nil)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent {
+            quiescing = true
+            if !busy && queue.isEmpty && reading == nil && clock.phase != .head {
+                closing = true
+                context.close(promise: nil)
+            }
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        clock.cancel()
+        closing = true
+        context.fireChannelInactive()
+    }
+}

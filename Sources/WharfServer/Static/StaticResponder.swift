@@ -1,0 +1,237 @@
+import NIOCore
+import NIOHTTP1
+import WharfAssets
+import WharfHTTP
+
+/// Either a reply now, or one that needs blocking work first (compressing a variant).
+enum Outcome {
+    case ready(Reply)
+    case pending(EventLoopFuture<Reply>)
+}
+
+/// Answers static requests: routing by path, content negotiation, RFC 9110 preconditions and
+/// ranges. Runs on the event loop; the common case (a 200 or 304 for a known path) touches only
+/// prebuilt buffers.
+struct StaticResponder: Sendable {
+    let site: StaticSite
+    let compression: CompressionCache
+    let pool: BlockingPool
+    let maxRanges: Int
+    /// Called when a file on disk no longer matches its catalog entry.
+    let onStaleFile: @Sendable () -> Void
+
+    static let allow = "GET, HEAD, OPTIONS"
+
+    func respond(_ head: HTTPRequestHead, on eventLoop: any EventLoop) -> Outcome {
+        let isHead: Bool
+        switch head.method {
+        case .GET: isHead = false
+        case .HEAD: isHead = true
+        case .OPTIONS:
+            var r = Reply(status: .noContent, fields: [("Allow", Self.allow), ("Content-Length", "0")], body: [], sendBody: false)
+            r.route = .static
+            return .ready(r)
+        default:
+            return .ready(.text(.methodNotAllowed, "method not allowed", extra: [("Allow", Self.allow)]))
+        }
+        let table = site.current
+        let uri = head.uri
+        let rawPath = uri.firstIndex(of: "?").map { uri[..<$0] } ?? uri[...]
+        if let hit = table.assets[String(rawPath)] {
+            return serve(hit, head, isHead: isHead, on: eventLoop)
+        }
+        let target: RequestTarget
+        do {
+            target = try RequestTarget.parse(uri)
+        } catch {
+            if error.status == 404 { return .ready(notFound(table, path: String(rawPath), isHead: isHead)) }
+            return .ready(.text(HTTPResponseStatus(statusCode: error.status), error.reason, sendBody: !isHead))
+        }
+        if let hit = table.assets[target.path] {
+            return serve(hit, head, isHead: isHead, on: eventLoop)
+        }
+        if !target.hasTrailingSlash, table.directories.contains(target.path) {
+            var location = Self.percentEncode(path: target.segments) + "/"
+            if let q = target.query { location += "?" + q }
+            let policy = site.policy.notFoundDirectives(forPath: target.path)
+            return .ready(.text(.movedPermanently, "moved to \(location)",
+                                extra: [("Location", location)] + PreparedVariant.cacheFields(policy),
+                                sendBody: !isHead, route: .static))
+        }
+        return .ready(notFound(table, path: target.path, isHead: isHead))
+    }
+
+    private func notFound(_ table: StaticSite.Table, path: String, isHead: Bool) -> Reply {
+        let cache = PreparedVariant.cacheFields(site.policy.notFoundDirectives(forPath: path))
+        if let page = table.notFound?.variants[.identity], page.memoryBody != nil {
+            var r = Reply(status: .notFound,
+                          fields: [("Content-Type", page.contentType), ("Content-Length", String(page.length))] + cache,
+                          body: page.segments(), sendBody: !isHead)
+            r.route = .static
+            return r
+        }
+        return .text(.notFound, "not found", extra: cache, sendBody: !isHead, route: .static)
+    }
+
+    /// Negotiates the coding, compressing on the fly when needed, then serves the variant.
+    private func serve(_ asset: PreparedAsset, _ head: HTTPRequestHead, isHead: Bool, on eventLoop: any EventLoop) -> Outcome {
+        let acceptField = Self.joined(head.headers, "accept-encoding")
+        let coding: ContentCoding
+        if acceptField == nil && asset.variants.count == 1 && !asset.compressOnTheFly {
+            coding = .identity
+        } else {
+            guard let chosen = AcceptEncoding.parse(acceptField).select(from: asset.offered) else {
+                var r = Reply.text(.notAcceptable, "no acceptable content-coding (identity is excluded)",
+                                   extra: [("Vary", "Accept-Encoding")], sendBody: !isHead)
+                r.route = .static
+                return .ready(r)
+            }
+            coding = chosen
+        }
+        if let variant = asset.variants[coding] {
+            return .ready(serve(variant, head, isHead: isHead))
+        }
+        if let variant = compression.cached(asset, coding) {
+            return .ready(serve(variant, head, isHead: isHead))
+        }
+        let future = compression.compress(asset, coding, pool: pool, on: eventLoop)
+            .map { variant in serve(variant, head, isHead: isHead) }
+            .recover { error in
+                if error is BlockingPool.Overloaded {
+                    // Busy: the plain file is always a correct answer.
+                    return serve(asset.variants[.identity]!, head, isHead: isHead)
+                }
+                return .text(.internalServerError, "compression failed", sendBody: !isHead)
+            }
+        return .pending(future)
+    }
+
+    /// Preconditions, ranges, then the reply.
+    func serve(_ v: PreparedVariant, _ head: HTTPRequestHead, isHead: Bool) -> Reply {
+        let h = head.headers
+        let rangeField = head.method == .GET ? Self.joined(h, "range") : nil
+        var pre = Preconditions()
+        pre.ifMatch = Self.joined(h, "if-match")
+        pre.ifNoneMatch = Self.joined(h, "if-none-match")
+        pre.ifModifiedSince = h.first(name: "if-modified-since")
+        pre.ifUnmodifiedSince = h.first(name: "if-unmodified-since")
+        pre.ifRange = h.first(name: "if-range")
+
+        var applyRange = rangeField != nil
+        if !pre.isEmpty {
+            switch pre.evaluate(isGetOrHead: true, hasRange: rangeField != nil, etag: v.etag, lastModified: v.lastModified) {
+            case .notModified:
+                var r = Reply(status: .notModified, fields: v.validatorFields, body: [], sendBody: false)
+                r.prebuilt = v.http1Head304
+                r.h2Fields = v.h2Fields304
+                return r
+            case .preconditionFailed:
+                return .text(.preconditionFailed, "precondition failed", extra: v.validatorFields, sendBody: !isHead, route: .static)
+            case .proceed(let ok):
+                applyRange = ok && rangeField != nil
+            }
+        }
+        if !isFileFresh(v) {
+            return .text(.serviceUnavailable, "file is being changed; retry", extra: [("Retry-After", "1")], sendBody: !isHead, route: .static)
+        }
+        if applyRange, let rangeField {
+            switch RangeSelection.select(rangeField, length: v.length, maxRanges: maxRanges) {
+            case .none:
+                break
+            case .single(let r):
+                var fields = v.fields200
+                Self.replace(&fields, "Content-Length", String(r.length))
+                fields.append(("Content-Range", r.contentRange(completeLength: v.length)))
+                return Reply(status: .partialContent, fields: fields, body: v.segments(offset: r.offset, length: r.length), sendBody: !isHead)
+            case .multiple(let ranges):
+                return multipart(v, ranges, isHead: isHead)
+            case .unsatisfiable:
+                return .text(.rangeNotSatisfiable, "range not satisfiable",
+                             extra: [("Content-Range", "bytes */\(v.length)")] + v.validatorFields, sendBody: !isHead, route: .static)
+            case .rejected(let reason):
+                return .text(.rangeNotSatisfiable, reason,
+                             extra: [("Content-Range", "bytes */\(v.length)")] + v.validatorFields, sendBody: !isHead, route: .static)
+            }
+        }
+        var r = Reply(status: .ok, fields: v.fields200, body: v.segments(), sendBody: !isHead)
+        if isHead {
+            r.prebuilt = v.http1Full200.getSlice(at: v.http1Full200.readerIndex, length: v.http1Head200Length)
+        } else if v.memoryBody != nil {
+            r.prebuilt = v.http1Full200
+            r.prebuiltIncludesBody = true
+        } else {
+            r.prebuilt = v.http1Full200
+        }
+        r.h2Fields = v.h2Fields200
+        return r
+    }
+
+    /// A file streamed from disk must still be the file that was hashed; an in-place rewrite
+    /// would otherwise send new bytes under the old strong ETag.
+    private func isFileFresh(_ v: PreparedVariant) -> Bool {
+        guard let file = v.file, let expected = v.fileIdentity else { return true }
+        guard let now = try? file.identity(), now == expected else {
+            onStaleFile()
+            return false
+        }
+        return true
+    }
+
+    /// `multipart/byteranges` (RFC 9110 §14.6).
+    private func multipart(_ v: PreparedVariant, _ ranges: [ByteRange], isHead: Bool) -> Reply {
+        let boundary = "wharf-" + String(UInt64.random(in: 1...UInt64.max), radix: 36)
+        var body: [BodySegment] = []
+        for (i, r) in ranges.enumerated() {
+            var part = ByteBuffer()
+            part.writeString(i == 0 ? "--" : "\r\n--")
+            part.writeString(boundary)
+            part.writeString("\r\nContent-Type: \(v.contentType)\r\nContent-Range: \(r.contentRange(completeLength: v.length))\r\n\r\n")
+            body.append(.bytes(part))
+            body.append(contentsOf: v.segments(offset: r.offset, length: r.length))
+        }
+        var tail = ByteBuffer()
+        tail.writeString("\r\n--\(boundary)--\r\n")
+        body.append(.bytes(tail))
+        let length = body.reduce(0) { $0 + $1.count }
+        var fields = v.fields200.filter { $0.0 != "Content-Type" && $0.0 != "Content-Length" }
+        fields.insert(("Content-Type", "multipart/byteranges; boundary=\(boundary)"), at: 0)
+        fields.insert(("Content-Length", String(length)), at: 1)
+        return Reply(status: .partialContent, fields: fields, body: body, sendBody: !isHead)
+    }
+
+    /// All values of a field joined with ", " (a list split over several lines is one list).
+    static func joined(_ headers: HTTPHeaders, _ name: String) -> String? {
+        let values = headers[name]
+        switch values.count {
+        case 0: return nil
+        case 1: return values[0]
+        default: return values.joined(separator: ", ")
+        }
+    }
+
+    static func replace(_ fields: inout [(String, String)], _ name: String, _ value: String) {
+        if let i = fields.firstIndex(where: { $0.0 == name }) { fields[i].1 = value }
+    }
+
+    /// Percent-encodes decoded path segments for a `Location` header.
+    static func percentEncode(path segments: [String]) -> String {
+        var out = ""
+        for s in segments {
+            out += "/"
+            for b in s.utf8 {
+                switch b {
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                     UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
+                     UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "!"), UInt8(ascii: "$"),
+                     UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "("), UInt8(ascii: ")"),
+                     UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: ","), UInt8(ascii: ";"),
+                     UInt8(ascii: "="), UInt8(ascii: ":"), UInt8(ascii: "@"):
+                    out.unicodeScalars.append(Unicode.Scalar(b))
+                default:
+                    out += "%" + String(b >> 4, radix: 16, uppercase: true) + String(b & 0xf, radix: 16, uppercase: true)
+                }
+            }
+        }
+        return out.isEmpty ? "/" : out
+    }
+}

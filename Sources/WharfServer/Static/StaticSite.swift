@@ -1,0 +1,89 @@
+import NIOConcurrencyHelpers
+import WharfAssets
+import WharfHTTP
+
+/// A servable asset with its prepared representations.
+final class PreparedAsset: Sendable {
+    let asset: Asset
+    let directives: CacheDirectives
+    /// The plain file first, then siblings; chosen by coding.
+    let variants: [ContentCoding: PreparedVariant]
+    /// Whether missing br/gzip variants may be made on the fly.
+    let compressOnTheFly: Bool
+
+    init(asset: Asset, policy: CachePolicy, compressMaxFileBytes: Int) {
+        self.asset = asset
+        let directives = policy.directives(forPath: asset.urlPath, contentType: asset.contentType)
+        self.directives = directives
+        var variants: [ContentCoding: PreparedVariant] = [:]
+        variants[.identity] = PreparedVariant.from(asset, asset.identity, directives: directives)
+        for v in asset.precompressed {
+            variants[v.coding] = PreparedVariant.from(asset, v, directives: directives)
+        }
+        self.variants = variants
+        self.compressOnTheFly = asset.isCompressible && asset.precompressed.isEmpty
+            && asset.identity.length <= compressMaxFileBytes && asset.identity.length > 0
+    }
+
+    /// Codings a client can be offered: siblings, on-the-fly ones, and the plain file last.
+    var offered: [ContentCoding] {
+        if compressOnTheFly { return [.br, .gzip, .identity] }
+        return asset.availableCodings
+    }
+}
+
+/// The routing table of the static site: URL path → prepared asset. Rebuilt from each catalog
+/// snapshot (reusing unchanged entries) and swapped whole.
+final class StaticSite: Sendable {
+    struct Table: Sendable {
+        let generation: Int
+        let assets: [String: PreparedAsset]
+        let directories: Set<String>
+        let notFound: PreparedAsset?
+    }
+
+    private let table: NIOLockedValueBox<Table>
+    let policy: CachePolicy
+    let compressMaxFileBytes: Int
+
+    init(snapshot: CatalogSnapshot, policy: CachePolicy, compressMaxFileBytes: Int) {
+        self.policy = policy
+        self.compressMaxFileBytes = compressMaxFileBytes
+        self.table = NIOLockedValueBox(Self.build(snapshot, previous: nil, policy: policy, compressMaxFileBytes: compressMaxFileBytes))
+    }
+
+    var current: Table { table.withLockedValue { $0 } }
+
+    func update(_ snapshot: CatalogSnapshot) {
+        let previous = current
+        let next = Self.build(snapshot, previous: previous, policy: policy, compressMaxFileBytes: compressMaxFileBytes)
+        table.withLockedValue { $0 = next }
+    }
+
+    private static func build(_ snapshot: CatalogSnapshot, previous: Table?, policy: CachePolicy,
+                              compressMaxFileBytes: Int) -> Table {
+        var assets: [String: PreparedAsset] = [:]
+        assets.reserveCapacity(snapshot.assets.count)
+        var byPath: [String: PreparedAsset] = [:]
+        for (url, asset) in snapshot.assets {
+            // Index aliases (`/docs/`) share the prepared entry of `/docs/index.html`.
+            if let same = byPath[asset.urlPath] {
+                assets[url] = same
+                continue
+            }
+            let prepared: PreparedAsset
+            if let old = previous?.assets[asset.urlPath], old.asset.urlPath == asset.urlPath,
+               old.asset.identity.etag == asset.identity.etag,
+               old.asset.identity.fileIdentity == asset.identity.fileIdentity,
+               old.asset.precompressed.map(\.etag) == asset.precompressed.map(\.etag) {
+                prepared = old
+            } else {
+                prepared = PreparedAsset(asset: asset, policy: policy, compressMaxFileBytes: compressMaxFileBytes)
+            }
+            byPath[asset.urlPath] = prepared
+            assets[url] = prepared
+        }
+        return Table(generation: snapshot.generation, assets: assets, directories: snapshot.directories,
+                     notFound: assets["/404.html"])
+    }
+}

@@ -1,0 +1,61 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import NIOCore
+import NIOPosix
+import WharfHTTP
+
+/// The `Date` header and the most common status-line prefixes, rebuilt at most once a second
+/// per thread, so hot responses never format a date.
+final class DateCache {
+    nonisolated(unsafe) private static let perThread = ThreadSpecificVariable<DateCache>()
+
+    /// The cache of the calling (event-loop) thread.
+    static var current: DateCache {
+        if let c = perThread.currentValue { return c }
+        let c = DateCache()
+        perThread.currentValue = c
+        return c
+    }
+
+    private var second: Int = -1
+    private(set) var dateValue = ""
+    private var _prefix200 = ByteBuffer()
+    private var _prefix206 = ByteBuffer()
+    private var _prefix304 = ByteBuffer()
+
+    private func refresh() {
+        let now = time(nil)
+        if now == second { return }
+        second = now
+        dateValue = HTTPDate.format(Int64(now))
+        _prefix200 = Self.prefix("HTTP/1.1 200 OK", dateValue)
+        _prefix206 = Self.prefix("HTTP/1.1 206 Partial Content", dateValue)
+        _prefix304 = Self.prefix("HTTP/1.1 304 Not Modified", dateValue)
+    }
+
+    private static func prefix(_ statusLine: String, _ date: String) -> ByteBuffer {
+        var b = ByteBuffer()
+        b.writeString(statusLine)
+        b.writeString("\r\nDate: ")
+        b.writeString(date)
+        b.writeString("\r\n")
+        return b
+    }
+
+    /// Status line plus `Date` line for the common statuses; nil for others.
+    func prefix(for code: UInt) -> ByteBuffer? {
+        refresh()
+        switch code {
+        case 200: return _prefix200
+        case 206: return _prefix206
+        case 304: return _prefix304
+        default: return nil
+        }
+    }
+
+    var date: String {
+        refresh()
+        return dateValue
+    }
+}

@@ -1,0 +1,68 @@
+import CoreMetrics
+import Metrics
+import Prometheus
+
+/// The server's metrics, created once through a Prometheus factory and served at the admin
+/// listener's `/metrics`. Counters per route and status class are created up front so the hot
+/// path only increments.
+final class ServerMetrics: Sendable {
+    let registry: PrometheusCollectorRegistry
+    private let requests: [[CoreMetrics.Counter]]   // [route][status class 1...5]
+    private let bytes: [CoreMetrics.Counter]
+    private let latency: CoreMetrics.Timer
+    let memoryHits: CoreMetrics.Counter
+    let diskHits: CoreMetrics.Counter
+    let compressedHits: CoreMetrics.Counter
+    let compressedMisses: CoreMetrics.Counter
+    let notModified: CoreMetrics.Counter
+    let openConnections: CoreMetrics.Meter
+    let rejectedConnections: CoreMetrics.Counter
+    let catalogAssets: CoreMetrics.Meter
+
+    init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [
+            .microseconds(50), .microseconds(100), .microseconds(250), .microseconds(500),
+            .milliseconds(1), .milliseconds(2.5), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+            .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
+            .seconds(2.5), .seconds(5), .seconds(10),
+        ]
+        requests = RouteKind.allCases.map { route in
+            (1...5).map { cls in
+                Counter(label: "wharf_http_requests_total",
+                        dimensions: [("route", route.rawValue), ("status_class", "\(cls)xx")], factory: factory)
+            }
+        }
+        bytes = RouteKind.allCases.map { route in
+            Counter(label: "wharf_http_response_body_bytes_total", dimensions: [("route", route.rawValue)], factory: factory)
+        }
+        latency = Timer(label: "wharf_http_request_duration_seconds", dimensions: [], factory: factory)
+        memoryHits = Counter(label: "wharf_static_responses_total", dimensions: [("source", "memory")], factory: factory)
+        diskHits = Counter(label: "wharf_static_responses_total", dimensions: [("source", "disk")], factory: factory)
+        compressedHits = Counter(label: "wharf_compress_cache_lookups_total", dimensions: [("result", "hit")], factory: factory)
+        compressedMisses = Counter(label: "wharf_compress_cache_lookups_total", dimensions: [("result", "miss")], factory: factory)
+        notModified = Counter(label: "wharf_static_not_modified_total", dimensions: [], factory: factory)
+        openConnections = Meter(label: "wharf_open_connections", dimensions: [], factory: factory)
+        rejectedConnections = Counter(label: "wharf_rejected_connections_total", dimensions: [], factory: factory)
+        catalogAssets = Meter(label: "wharf_catalog_assets", dimensions: [], factory: factory)
+    }
+
+    private static let routeIndex: [RouteKind: Int] = Dictionary(
+        uniqueKeysWithValues: RouteKind.allCases.enumerated().map { ($1, $0) })
+
+    func record(route: RouteKind, status: UInt, bodyBytes: Int, nanoseconds: Int64) {
+        let r = Self.routeIndex[route]!
+        let cls = min(max(Int(status / 100), 1), 5) - 1
+        requests[r][cls].increment()
+        if bodyBytes > 0 { bytes[r].increment(by: bodyBytes) }
+        latency.recordNanoseconds(nanoseconds)
+    }
+
+    /// Prometheus text exposition.
+    func render() -> [UInt8] {
+        var out: [UInt8] = []
+        registry.emit(into: &out)
+        return out
+    }
+}

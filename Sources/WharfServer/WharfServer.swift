@@ -1,0 +1,275 @@
+import Atomics
+import Logging
+import NIOCore
+import NIOExtras
+import NIOHTTP1
+import NIOHTTP2
+import NIOPosix
+import NIOSSL
+import NIOTLS
+import ServiceLifecycle
+import WharfAssets
+import WharfHTTP
+
+/// `wharf serve`: the public listener (HTTP/1.1 and h2c on plaintext, or HTTP/1.1 and HTTP/2
+/// via ALPN under TLS) and the admin listener, over a live asset catalog.
+///
+/// As a swift-service-lifecycle `Service`, it starts on `run()` and, on graceful shutdown
+/// (SIGTERM/SIGINT in `wharf serve`), stops accepting, lets in-flight requests finish for up to
+/// `limits.shutdown_grace` seconds, then closes what is left.
+public final class WharfServer: Service, @unchecked Sendable {
+    public let config: ServerConfiguration
+    let logger: Logger
+    let group: MultiThreadedEventLoopGroup
+    let metrics: ServerMetrics
+    let pool: BlockingPool
+    let catalog: AssetCatalog
+    let site: StaticSite
+    let services: ServerServices
+    private let ready = ManagedAtomic(false)
+    private let connections = ManagedAtomic(0)
+    private let quiesce: ServerQuiescingHelper
+    private let sslContext: NIOSSLContext?
+    private var channel: (any Channel)?
+    private var adminChannel: (any Channel)?
+
+    /// The bound public address (useful with port 0).
+    public private(set) var localAddress: SocketAddress?
+    public private(set) var adminAddress: SocketAddress?
+
+    /// Loads the catalog (a full scan of the root) and prepares everything; binds nothing yet.
+    public init(config: ServerConfiguration, logger: Logger) throws {
+        self.config = config
+        self.logger = logger
+        if let cert = config.tlsCertificatePath, let key = config.tlsKeyPath {
+            do {
+                let certs = try NIOSSLCertificate.fromPEMFile(cert).map { NIOSSLCertificateSource.certificate($0) }
+                var tls = TLSConfiguration.makeServerConfiguration(certificateChain: certs, privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
+                tls.applicationProtocols = NIOHTTP2SupportedALPNProtocols
+                sslContext = try NIOSSLContext(configuration: tls)
+            } catch {
+                throw ConfigError(key: "tls", problem: "cannot load certificate \(cert) / key \(key): \(error)")
+            }
+        } else if config.tlsCertificatePath != nil || config.tlsKeyPath != nil {
+            throw ConfigError(key: "tls", problem: "both tls.cert and tls.key are needed")
+        } else {
+            sslContext = nil
+        }
+        Self.raiseOpenFileLimit()
+        var options = CatalogOptions(root: config.root)
+        options.memoryMaxFileBytes = config.cache.memoryMaxFileBytes
+        options.memoryBudgetBytes = config.cache.memoryBudgetBytes
+        options.revalidateInterval = config.cache.revalidateInterval
+        do {
+            catalog = try AssetCatalog(options: options, logger: logger)
+        } catch {
+            throw ConfigError(key: "root", problem: error.message)
+        }
+        let threads = config.eventLoopThreads == 0 ? System.coreCount : config.eventLoopThreads
+        group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        quiesce = ServerQuiescingHelper(group: group)
+        metrics = ServerMetrics()
+        pool = BlockingPool(threads: config.blockingThreads, queueLimit: config.blockingQueueLimit)
+        site = StaticSite(snapshot: catalog.snapshot, policy: config.cache.policy, compressMaxFileBytes: config.cache.compressMaxFileBytes)
+        let catalog = self.catalog
+        let responder = StaticResponder(
+            site: site, compression: CompressionCache(budget: config.cache.compressCacheBytes), pool: pool,
+            maxRanges: config.limits.maxRanges, onStaleFile: { [pool] in
+                // Re-hash soon, off the event loop.
+                pool.threadPool.submit { _ in catalog.rescan() }
+            })
+        let accessLog: AccessLog?
+        switch config.accessLog {
+        case "off": accessLog = nil
+        default: accessLog = try AccessLog(destination: config.accessLog)
+        }
+        services = ServerServices(config: config, responder: responder, pool: pool, metrics: metrics, accessLog: accessLog)
+        metrics.catalogAssets.set(catalog.snapshot.assets.count)
+        let site = self.site
+        let metrics = self.metrics
+        catalog.onUpdate { snapshot in
+            site.update(snapshot)
+            metrics.catalogAssets.set(snapshot.assets.count)
+        }
+    }
+
+    /// Binds both listeners and starts watching the root.
+    public func start() async throws {
+        let admin = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 64)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { [metrics, ready] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    try channel.pipeline.syncOperations.addHandler(
+                        AdminHandler(metrics: metrics, isReady: { ready.load(ordering: .relaxed) }))
+                }
+            }
+            .bind(host: config.adminListen.host, port: config.adminListen.port).get()
+        adminChannel = admin
+        adminAddress = admin.localAddress
+
+        let services = self.services
+        let config = self.config
+        let sslContext = self.sslContext
+        let connections = self.connections
+        let metrics = self.metrics
+        let ch = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelInitializer { [quiesce] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(quiesce.makeServerChannelHandler(channel: channel))
+                }
+            }
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { channel in
+                // Connection cap: close at once beyond it, before any parsing.
+                if connections.loadThenWrappingIncrement(ordering: .relaxed) >= config.limits.maxConnections {
+                    connections.wrappingDecrement(ordering: .relaxed)
+                    metrics.rejectedConnections.increment()
+                    return channel.close()
+                }
+                metrics.openConnections.increment()
+                channel.closeFuture.whenComplete { _ in
+                    connections.wrappingDecrement(ordering: .relaxed)
+                    metrics.openConnections.decrement()
+                }
+                return channel.eventLoop.makeCompletedFuture {
+                    try Self.configureConnection(channel, services: services, sslContext: sslContext)
+                }
+            }
+            .bind(host: config.listen.host, port: config.listen.port).get()
+        channel = ch
+        localAddress = ch.localAddress
+        catalog.startWatching()
+        ready.store(true, ordering: .relaxed)
+        logger.info("wharf serving", metadata: [
+            "root": "\(config.root)", "listen": "\(ch.localAddress.map { "\($0)" } ?? "?")",
+            "admin": "\(admin.localAddress.map { "\($0)" } ?? "?")", "tls": "\(sslContext != nil)",
+            "assets": "\(catalog.snapshot.assets.count)",
+        ])
+    }
+
+    /// Per-connection pipeline.
+    static func configureConnection(_ channel: any Channel, services: ServerServices, sslContext: NIOSSLContext?) throws {
+        let limits = services.config.limits
+        let sync = channel.pipeline.syncOperations
+        if let sslContext {
+            try sync.addHandler(NIOSSLServerHandler(context: sslContext))
+            // Closes connections that never finish the handshake or never pick a protocol.
+            let guardTask = channel.eventLoop.scheduleTask(in: .seconds(Int64(limits.headerReadTimeout.rounded(.up)))) {
+                channel.close(promise: nil)
+            }
+            try sync.addHandler(ApplicationProtocolNegotiationHandler { result, channel in
+                guardTask.cancel()
+                return channel.eventLoop.makeCompletedFuture {
+                    switch result {
+                    case .negotiated("h2"):
+                        try configureHTTP2(channel, services: services)
+                    default:
+                        try configureHTTP1(channel, services: services, isTLS: true)
+                    }
+                }
+            })
+        } else {
+            let idle = channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(limits.idleTimeout * 1e9))) {
+                channel.close(promise: nil)
+            }
+            try sync.addHandler(ProtocolSniffer(
+                http1: { ch in
+                    idle.cancel()
+                    try configureHTTP1(ch, services: services, isTLS: false)
+                },
+                http2: { ch in
+                    idle.cancel()
+                    try configureHTTP2(ch, services: services)
+                }))
+        }
+    }
+
+    static func configureHTTP1(_ channel: any Channel, services: ServerServices, isTLS: Bool) throws {
+        let limits = services.config.limits
+        let clock = ConnectionClock(idleTimeout: .nanoseconds(Int64(limits.idleTimeout * 1e9)),
+                                    headerReadTimeout: .nanoseconds(Int64(limits.headerReadTimeout * 1e9)))
+        var decoderLimits = NIOHTTPDecoderLimitConfiguration()
+        decoderLimits.maxHeaderFieldSize = limits.maxHeaderFieldBytes
+        decoderLimits.maxHeaderListSize = limits.maxHeaderBytes
+        decoderLimits.maxHeaderFieldCount = limits.maxHeaderCount
+        let sync = channel.pipeline.syncOperations
+        try sync.addHandler(ReadWatcher(clock: clock))
+        try sync.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes,
+                                                                    informationalResponseStrategy: .drop,
+                                                                    limitConfiguration: decoderLimits)))
+        try sync.addHandler(HTTP1Handler(services: services, clock: clock, isTLS: isTLS))
+    }
+
+    static func configureHTTP2(_ channel: any Channel, services: ServerServices) throws {
+        let limits = services.config.limits
+        let sync = channel.pipeline.syncOperations
+        let manager = NIOHTTP2ServerConnectionManagementHandler(
+            eventLoop: channel.eventLoop,
+            configuration: .init(maxIdleTime: .nanoseconds(Int64(limits.idleTimeout * 1e9)), maxAge: nil,
+                                 maxGraceTime: .nanoseconds(Int64(limits.shutdownGrace * 1e9)), keepalive: nil))
+        var connection = NIOHTTP2Handler.ConnectionConfiguration()
+        connection.initialSettings = [
+            HTTP2Setting(parameter: .maxConcurrentStreams, value: limits.http2MaxConcurrentStreams),
+            HTTP2Setting(parameter: .maxHeaderListSize, value: limits.maxHeaderBytes),
+            HTTP2Setting(parameter: .initialWindowSize, value: 1 << 20),
+        ]
+        var stream = NIOHTTP2Handler.StreamConfiguration()
+        stream.targetWindowSize = 1 << 20
+        _ = try sync.configureHTTP2Pipeline(
+            mode: .server, connectionConfiguration: connection, streamConfiguration: stream,
+            streamDelegate: manager.http2StreamDelegate
+        ) { streamChannel in
+            streamChannel.eventLoop.makeCompletedFuture {
+                try streamChannel.pipeline.syncOperations.addHandlers([
+                    HTTP2FramePayloadToHTTP1ServerCodec(),
+                    HTTP2StreamHandler(services: services),
+                ])
+            }
+        }
+        // Frames, not bytes: the manager (GOAWAY on quiesce, idle close) sits behind the codec.
+        try sync.addHandler(manager)
+    }
+
+    /// Stops accepting, drains in-flight requests for up to `shutdownGrace` seconds, then stops.
+    public func shutdown() async {
+        ready.store(false, ordering: .relaxed)
+        catalog.stop()
+        let drained = group.next().makePromise(of: Void.self)
+        quiesce.initiateShutdown(promise: drained)
+        let grace = TimeAmount.nanoseconds(Int64(config.limits.shutdownGrace * 1e9))
+        let timeout = group.next().scheduleTask(in: grace) { drained.fail(ChannelError.ioOnClosedChannel) }
+        do {
+            try await drained.futureResult.get()
+            logger.info("drained all connections")
+        } catch {
+            logger.warning("shutdown grace expired; closing remaining connections")
+        }
+        timeout.cancel()
+        try? await adminChannel?.close()
+        services.accessLog?.stop()
+        await pool.shutdown()
+        try? await group.shutdownGracefully()
+    }
+
+    /// Runs until graceful shutdown (swift-service-lifecycle), then drains.
+    public func run() async throws {
+        try await start()
+        try? await gracefulShutdown()
+        await shutdown()
+    }
+
+    /// Static files answered from memory need no descriptors, but streamed ones keep one open
+    /// each: lift the soft limit to the hard one, as nginx's worker_rlimit_nofile would.
+    static func raiseOpenFileLimit() {
+        var rl = rlimit()
+        if getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &rl) == 0, rl.rlim_cur < rl.rlim_max {
+            rl.rlim_cur = rl.rlim_max
+            _ = setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &rl)
+        }
+    }
+}

@@ -1,0 +1,287 @@
+#!/usr/bin/env bash
+# Side-by-side static-file benchmark of Debian's nginx and `wharf serve`, in one run, under the
+# same conditions: each server alone on CPU 0 with one worker / one event loop, wrk alone on CPU 1,
+# 50 keep-alive connections. See bench/README.md.
+#
+#   bench/static.sh
+#
+# Environment:
+#   DURATION=10            seconds of each measured wrk run (after a 2 s warm-up)
+#   WHARF_BIN=path         use this wharf binary instead of building .build/release/wharf
+#   SERVERS="nginx wharf"  which servers to measure; SERVERS=nginx measures nginx alone
+#
+# Prints a Markdown table on stdout (progress goes to stderr) and keeps the raw wrk outputs, the
+# table and the servers' logs in bench/out/.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+repo=$PWD
+out=$repo/bench/out
+
+DURATION=${DURATION:-10}
+WARMUP=2
+SERVERS=${SERVERS:-nginx wharf}
+FILES=(small.css medium.js large.bin)
+# The Accept-Encoding each file is fetched with. small.css has .gz/.br siblings, so gzip measures
+# the precompressed path of both servers (nginx: gzip_static). The other two are fetched as
+# identity: nginx never compresses them here (gzip off), and if wharf compressed them on the fly
+# the two servers would be sending different bytes and the numbers would not compare.
+declare -A ENCODING=([small.css]=gzip [medium.js]=identity [large.bin]=identity)
+
+log() { echo "bench: $*" >&2; }
+die() { echo "bench: error: $*" >&2; exit 1; }
+
+[[ $DURATION =~ ^[1-9][0-9]*$ ]] || die "DURATION must be a whole number of seconds, got '$DURATION'"
+run_nginx=0 run_wharf=0
+for s in $SERVERS; do
+  case $s in
+    nginx) run_nginx=1 ;;
+    wharf) run_wharf=1 ;;
+    *) die "SERVERS may name nginx and wharf, got '$s'" ;;
+  esac
+done
+[[ $run_nginx -eq 1 || $run_wharf -eq 1 ]] || die "SERVERS names no server"
+
+# --- prerequisites ------------------------------------------------------------------------------
+groups=(bench)
+if [[ $run_wharf -eq 1 && -z ${WHARF_BIN:-} ]]; then groups+=(build); fi
+bash scripts/install-deps.sh "${groups[@]}"
+
+# The servers get CPU 0 and wrk gets CPU 1, so neither steals cycles from the other; on fewer than
+# two usable CPUs the numbers would measure the scheduler instead.
+if ! taskset -c 0 true 2>/dev/null || ! taskset -c 1 true 2>/dev/null; then
+  die "needs CPUs 0 and 1 (servers on 0, wrk on 1); this process may use: $(taskset -pc $$ | sed 's/.*: //')"
+fi
+
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)   # /usr/sbin is not on every user's PATH
+[[ -x $NGINX ]] || die "nginx not found after install-deps.sh"
+
+if [[ $run_wharf -eq 1 ]]; then
+  if [[ -z ${WHARF_BIN:-} ]]; then
+    log "building wharf (release)"
+    swift build -c release --product wharf >&2
+    WHARF_BIN=$(swift build -c release --show-bin-path)/wharf
+  fi
+  [[ -x $WHARF_BIN ]] || die "no wharf binary at '$WHARF_BIN'"
+fi
+
+mkdir -p "$out"
+work=$(mktemp -d /tmp/wharf-bench.XXXXXX)
+# nginx's worker runs as 'nobody' when started as root and must be able to read the docroot.
+chmod 755 "$work"
+docroot=$work/docroot
+mkdir -p "$docroot" "$work/nginx-tmp"
+
+pids=()
+stop_servers() {
+  local pid
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do
+    # Give each a graceful 5 s, then make sure nothing outlives the benchmark.
+    for _ in {1..50}; do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  pids=()
+}
+cleanup() { stop_servers; rm -rf "$work"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM   # route signals through the EXIT trap
+
+# --- the docroot --------------------------------------------------------------------------------
+# Fixed contents (only large.bin is random), so runs compare with each other.
+
+# Pads a file to exactly $2 bytes with a trailing comment, keeping it valid CSS/JS.
+pad_with_comment() {
+  local file=$1 target=$2 size fill
+  size=$(stat -c %s "$file")
+  fill=$((target - size - 9))   # 9 = "/* pad", "*/", "\n"
+  (( fill >= 0 )) || die "$file is already $size bytes, over $target"
+  printf '/* pad%*s*/\n' "$fill" '' >>"$file"
+  [[ $(stat -c %s "$file") -eq $target ]] || die "$file is not $target bytes"
+}
+
+cat >"$docroot/small.css" <<'CSS'
+/* components/card.css */
+:root{--fg:#16232e;--muted:#51606d;--bg:#fbf8f1;--line:#e3ddd0;--accent:#1b7fbf;--radius:12px}
+.card{display:flex;flex-direction:column;gap:.5rem;padding:1.1rem 1.25rem;border:1px solid var(--line);border-radius:var(--radius);background:#fff;color:var(--fg)}
+.card__title{margin:0;font-size:1.05rem;font-weight:600;line-height:1.3}
+.card__body{margin:0;color:var(--muted);font-size:.95rem}
+.card__link{color:var(--accent);text-decoration:none;text-underline-offset:.15em}
+.card__link:hover{text-decoration:underline}
+.card--featured{border-color:var(--accent);box-shadow:0 6px 24px rgb(11 57 84/.12)}
+.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(15rem,1fr));gap:1rem}
+.badge{display:inline-block;padding:.1rem .5rem;border-radius:999px;background:#f4d35e;color:#0b3954;font-size:.75rem;font-weight:700}
+@media (prefers-color-scheme:dark){:root{--fg:#e8edf1;--muted:#a3b1bd;--bg:#0e1a23;--line:#243845}.card{background:#14242f}}
+CSS
+pad_with_comment "$docroot/small.css" 1024
+gzip -9 -n -k "$docroot/small.css"
+brotli -q 11 -k "$docroot/small.css"
+
+# 200 KiB of bundle-like JS: many small, distinct functions, as a minifier-free build would emit.
+awk -v target=$((200 * 1024 - 64)) 'BEGIN {
+  split("fetch parse render update validate format resolve schedule", verb, " ")
+  split("Asset Manifest Route Variant Header Policy Segment Thumbnail", noun, " ")
+  s = "\"use strict\";\n// bundle: app + vendor chunks\n"; printf "%s", s; n = length(s)
+  for (i = 0; n < target - 450; i++) {
+    name = verb[i % 8 + 1] noun[int(i / 8) % 8 + 1] i
+    s = sprintf("function %s(input, options = {}) {\n" \
+      "  const limit = options.limit ?? %d;\n" \
+      "  const seen = new Map();\n" \
+      "  for (const [key, value] of Object.entries(input || {})) {\n" \
+      "    if (seen.size >= limit) break;\n" \
+      "    seen.set(key.toLowerCase(), typeof value === \"string\" ? value.trim() : value);\n" \
+      "  }\n" \
+      "  return { id: \"%s-%04x\", count: seen.size, entries: [...seen] };\n" \
+      "}\n\n", name, (i * 37) % 1000 + 16, name, (i * 2654435761) % 65536)
+    printf "%s", s; n += length(s)
+  }
+  printf "globalThis.bundleRegistry = Object.freeze({ size: %d });\n", i
+}' >"$docroot/medium.js"
+pad_with_comment "$docroot/medium.js" $((200 * 1024))
+
+head -c $((5 * 1024 * 1024)) /dev/urandom >"$docroot/large.bin"
+chmod 644 "$docroot"/*
+
+# --- servers ------------------------------------------------------------------------------------
+used_ports=()
+free_port() {
+  local port
+  for _ in {1..100}; do
+    port=$((20000 + RANDOM % 30000))
+    [[ " ${used_ports[*]} " == *" $port "* ]] && continue
+    # A refused connection means nothing listens there.
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      used_ports+=("$port"); echo "$port"; return
+    fi
+  done
+  die "found no free port"
+}
+
+# Waits until $url answers, failing early (with the log) if the process is gone.
+wait_up() {
+  local name=$1 pid=$2 url=$3 logfile=$4 tries=$5 i
+  for ((i = 0; i < tries; i++)); do
+    curl -fsS -o /dev/null --max-time 1 "$url" 2>/dev/null && return 0
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "bench: error: $name exited before answering at $url; last lines of $logfile:" >&2
+      tail -n 20 "$logfile" >&2 || true
+      exit 1
+    fi
+    sleep 0.1
+  done
+  echo "bench: error: $name did not answer at $url within $((tries / 10)) s; last lines of $logfile:" >&2
+  tail -n 20 "$logfile" >&2 || true
+  exit 1
+}
+
+declare -A BASE=()
+if [[ $run_nginx -eq 1 ]]; then
+  nginx_port=$(free_port)
+  sed -e "s|@WORK@|$work|g" -e "s|@DOCROOT@|$docroot|g" -e "s|@PORT@|$nginx_port|g" \
+    bench/nginx.conf.template >"$work/nginx.conf"
+  : >"$out/nginx-error.log"
+  # -e: without it nginx first opens its compiled-in /var/log/nginx/error.log.
+  "$NGINX" -t -q -p "$work/" -c "$work/nginx.conf" -e "$out/nginx-error.log" \
+    || die "generated nginx.conf is invalid (see $out/nginx-error.log)"
+  taskset -c 0 "$NGINX" -p "$work/" -c "$work/nginx.conf" -e "$out/nginx-error.log" \
+    >"$out/nginx-console.log" 2>&1 &
+  pids+=("$!")
+  BASE[nginx]=http://127.0.0.1:$nginx_port
+  wait_up nginx "$!" "${BASE[nginx]}/small.css" "$out/nginx-error.log" 50
+  log "nginx $("$NGINX" -v 2>&1 | sed 's|.*/||') up at ${BASE[nginx]} (CPU 0)"
+fi
+
+if [[ $run_wharf -eq 1 ]]; then
+  wharf_port=$(free_port)
+  admin_port=$(free_port)
+  WHARF_EVENT_LOOP_THREADS=1 WHARF_LOG_ACCESS=off \
+    taskset -c 0 "$WHARF_BIN" serve --root "$docroot" \
+      --listen "127.0.0.1:$wharf_port" --admin-listen "127.0.0.1:$admin_port" \
+      >"$out/wharf.log" 2>&1 &
+  pids+=("$!")
+  BASE[wharf]=http://127.0.0.1:$wharf_port
+  wait_up "wharf ($WHARF_BIN)" "$!" "${BASE[wharf]}/small.css" "$out/wharf.log" 150
+  log "wharf up at ${BASE[wharf]} (CPU 0, 1 event loop)"
+fi
+
+measured=()
+[[ $run_nginx -eq 1 ]] && measured+=(nginx)
+[[ $run_wharf -eq 1 ]] && measured+=(wharf)
+
+# Other load on the two cores skews everything; say so rather than print quiet wrong numbers.
+read -r load1 _ </proc/loadavg
+if awk -v l="$load1" 'BEGIN { exit !(l > 0.5) }'; then
+  log "warning: 1-minute load average is $load1 before starting; other work shares these cores"
+fi
+
+# --- the same bytes from both, or no comparison -------------------------------------------------
+# Prints "status length encoding sha256" of the raw (undecoded) body.
+describe() {
+  local url=$1 ae=$2 meta sum
+  meta=$(curl -sS -o "$work/probe.body" -H "Accept-Encoding: $ae" \
+    -w '%{http_code} len=%header{content-length} enc=%header{content-encoding}' "$url") \
+    || die "curl failed on $url"
+  sum=$(sha256sum "$work/probe.body" | cut -c1-16)
+  echo "$meta body=$(stat -c %s "$work/probe.body") sha=$sum"
+}
+
+for f in "${FILES[@]}"; do
+  ae=${ENCODING[$f]}
+  first=""
+  for s in "${measured[@]}"; do
+    d=$(describe "${BASE[$s]}/$f" "$ae")
+    log "$s /$f (Accept-Encoding: $ae): $d"
+    [[ $d == 200\ * ]] || die "$s answered /$f with ${d%% *}, not 200"
+    # Content-Length must be present (no chunked answer) and match the body received.
+    len=${d#*len=}; len=${len%% *}; body=${d#*body=}; body=${body%% *}
+    [[ $len == "$body" ]] || die "$s: Content-Length '$len' but $body body bytes for /$f"
+    if [[ -z $first ]]; then first=$d
+    elif [[ $d != "$first" ]]; then
+      die "nginx and wharf differ on /$f with Accept-Encoding: $ae, comparing them would be meaningless:
+  nginx: $first
+  wharf: $d"
+    fi
+  done
+done
+
+# --- load ---------------------------------------------------------------------------------------
+wrk_run() {   # url accept-encoding seconds [--latency]
+  taskset -c 1 wrk -t1 -c50 -d"$3s" "${@:4}" -H "Accept-Encoding: $2" "$1"
+}
+
+declare -A RPS=() P99=() NOTE=()
+for f in "${FILES[@]}"; do
+  ae=${ENCODING[$f]}
+  for s in "${measured[@]}"; do
+    url=${BASE[$s]}/$f
+    raw=$out/$s-$f.txt
+    log "$s /$f: ${WARMUP}s warm-up, ${DURATION}s measured"
+    wrk_run "$url" "$ae" "$WARMUP" >/dev/null
+    wrk_run "$url" "$ae" "$DURATION" --latency >"$raw"
+    RPS[$s/$f]=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$raw")
+    P99[$s/$f]=$(awk '$1 == "99%" { print $2 }' "$raw")
+    [[ -n ${RPS[$s/$f]} && -n ${P99[$s/$f]} ]] || die "could not parse wrk output $raw"
+    # Errors or non-2xx answers make the rate meaningless: mark the cell.
+    if grep -qE 'Non-2xx or 3xx responses|Socket errors' "$raw"; then
+      NOTE[$s/$f]=" (errors, see $(basename "$raw"))"
+      log "warning: $s /$f had errors: $(grep -E 'Non-2xx|Socket errors' "$raw" | tr -s ' ')"
+    fi
+  done
+done
+
+# --- report -------------------------------------------------------------------------------------
+cell() { local v=${1:-}; echo "${v:-—}"; }
+{
+  echo "| file | nginx req/s | wharf req/s | ratio wharf/nginx | nginx p99 | wharf p99 |"
+  echo "|---|---:|---:|---:|---:|---:|"
+  for f in "${FILES[@]}"; do
+    n=${RPS[nginx/$f]:-} w=${RPS[wharf/$f]:-}
+    ratio=—
+    [[ -n $n && -n $w ]] && ratio=$(awk -v w="$w" -v n="$n" 'BEGIN { printf "%.2f", w / n }')
+    printf '| %s (%s) | %s%s | %s%s | %s | %s | %s |\n' "$f" "${ENCODING[$f]}" \
+      "$(cell "$n")" "${NOTE[nginx/$f]:-}" "$(cell "$w")" "${NOTE[wharf/$f]:-}" "$ratio" \
+      "$(cell "${P99[nginx/$f]:-}")" "$(cell "${P99[wharf/$f]:-}")"
+  done
+  echo
+  echo "wrk -t1 -c50 -d${DURATION}s --latency on CPU 1; servers on CPU 0, one worker each; $(nproc) CPUs, load before start $load1."
+} | tee "$out/summary.md"
