@@ -84,12 +84,12 @@ let package = Package(
         // Tests.
         .testTarget(name: "WharfHTTPTests", dependencies: ["WharfHTTP"]),
         .testTarget(name: "WharfCompressionTests", dependencies: ["WharfCompression"]),
-        .testTarget(name: "WharfAssetsTests", dependencies: ["WharfAssets"]),
+        .testTarget(name: "WharfAssetsTests", dependencies: ["WharfAssets", "WharfCompression"]),
         .testTarget(name: "WharfImageTests", dependencies: ["WharfImage"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "WharfServerTests",
             dependencies: [
-                "WharfServer",
+                "WharfServer", "WharfCompression",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

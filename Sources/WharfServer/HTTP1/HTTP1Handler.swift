@@ -29,6 +29,9 @@ final class HTTP1Handler: ChannelInboundHandler {
     private var quiescing = false
     private var readPaused = false
     private var remote: String = "-"
+    /// The end of the last response written, for closing or idling only once it has been sent.
+    private var lastWrite: EventLoopFuture<Void>?
+    private var requestsServed = 0
 
     init(services: ServerServices, clock: ConnectionClock, isTLS: Bool) {
         self.services = services
@@ -95,6 +98,7 @@ final class HTTP1Handler: ChannelInboundHandler {
     /// Answers one complete request.
     private func handle(_ context: ChannelHandlerContext, _ head: HTTPRequestHead) {
         let start = NIODeadline.now()
+        requestsServed &+= 1
         let keepAlive = head.isKeepAlive && !quiescing
         switch services.responder.respond(head, on: context.eventLoop) {
         case .ready(let reply):
@@ -127,6 +131,7 @@ final class HTTP1Handler: ChannelInboundHandler {
             done.whenComplete { _ in loopBound.value.close(promise: nil) }
             return
         }
+        lastWrite = done
         if let done = bodyIsAsync(reply) ? done : nil {
             busy = true
             let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
@@ -152,10 +157,28 @@ final class HTTP1Handler: ChannelInboundHandler {
             }
             handle(context, head)
         } else if quiescing {
-            closing = true
-            context.close(promise: nil)
+            closeAfterWrites(context)
         } else if reading == nil {
-            clock.enterIdle(context.eventLoop)
+            // The idle clock starts once the response has left, not when it was queued: a slow
+            // client downloading a large file is not idle.
+            let served = requestsServed
+            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            (lastWrite ?? context.eventLoop.makeSucceededVoidFuture()).whenComplete { _ in
+                let (handler, context) = bound.value
+                if handler.requestsServed == served, handler.reading == nil, !handler.busy, !handler.closing {
+                    handler.clock.enterIdle(context.eventLoop)
+                }
+            }
+        }
+    }
+
+    /// Closes once everything written so far has been sent (writes complete in order).
+    private func closeAfterWrites(_ context: ChannelHandlerContext) {
+        closing = true
+        clock.cancel()
+        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        context.writeAndFlush(wrapOutboundOut(.byteBuffer(ByteBuffer()))).whenComplete { _ in
+            bound.value.close(promise: nil)
         }
     }
 
@@ -284,8 +307,7 @@ final class HTTP1Handler: ChannelInboundHandler {
         if event is ChannelShouldQuiesceEvent {
             quiescing = true
             if !busy && queue.isEmpty && reading == nil && clock.phase != .head {
-                closing = true
-                context.close(promise: nil)
+                closeAfterWrites(context)
             }
             return
         }

@@ -1,0 +1,78 @@
+import Testing
+import WharfHTTP
+@testable import WharfServer
+
+@Suite struct ConfigLoaderTests {
+    @Test func defaults() throws {
+        let c = try ConfigLoader.load(configPath: nil, environment: [:])
+        #expect(c.listen == .init(host: "127.0.0.1", port: 8080))
+        #expect(c.adminListen == .init(host: "127.0.0.1", port: 9080))
+        #expect(c.root == "public")
+        #expect(c.limits.maxRanges == 16)
+    }
+
+    @Test func tomlThenEnvironment() throws {
+        var c = ServerConfiguration()
+        try ConfigLoader.apply(toml: """
+            root = "site"
+            listen = "0.0.0.0:80"
+            [limits]
+            max_connections = 500
+            header_read_timeout = 5
+            [cache]
+            revalidate_interval = 0.5
+            [[cache.rules]]
+            match = "/api/**"
+            cache_control = "no-store"
+            [[cache.rules]]
+            match = "*.woff2"
+            cache_control = "public, max-age=604800"
+            cdn_cache_control = "max-age=2592000"
+            """, to: &c)
+        try ConfigLoader.apply(environment: ["WHARF_LIMITS_MAX_CONNECTIONS": "700", "WHARF_LISTEN": "[::1]:8443"], to: &c)
+        #expect(c.root == "site")
+        #expect(c.listen == .init(host: "::1", port: 8443))
+        #expect(c.limits.maxConnections == 700)
+        #expect(c.limits.headerReadTimeout == 5)
+        #expect(c.cache.revalidateInterval == 0.5)
+        #expect(c.cache.policy.rules.count == 2)
+        #expect(c.cache.policy.directives(forPath: "/api/x.json", contentType: "application/json").cacheControl == "no-store")
+        #expect(c.cache.policy.directives(forPath: "/f/a.woff2", contentType: "font/woff2").cdnCacheControl == "max-age=2592000")
+    }
+
+    @Test(arguments: [
+        ("nope = 1", "nope"),
+        ("[limits]\nmax_connections = \"many\"", "limits.max_connections"),
+        ("[limits]\nmax_connections = 0", "limits.max_connections"),
+        ("listen = \"localhost\"", "listen"),
+        ("listen = \"localhost:99999\"", "listen"),
+        ("[log]\nlevel = \"loud\"", "log.level"),
+        ("[[cache.rules]]\ncache_control = \"x\"", "cache.rules[0].match"),
+        ("[[cache.rules]]\nmatch = \"{a\"", "cache.rules[0].match"),
+        ("[[cache.rules]]\nmatch = \"*\"\nexpires = \"x\"", "cache.rules[0].expires"),
+        ("root = ", "wharf.toml"),
+    ])
+    func badConfigNamesTheKey(toml: String, key: String) {
+        var c = ServerConfiguration()
+        #expect {
+            try ConfigLoader.apply(toml: toml, to: &c)
+        } throws: { error in
+            (error as? ConfigError)?.key == key
+        }
+    }
+
+    @Test func unknownEnvironmentSettingIsAnError() {
+        var c = ServerConfiguration()
+        #expect(throws: ConfigError.self) { try ConfigLoader.apply(environment: ["WHARF_LISTN": "x"], to: &c) }
+        #expect(throws: ConfigError.self) { try ConfigLoader.apply(environment: ["WHARF_LIMITS_MAX_RANGES": "-1"], to: &c) }
+    }
+
+    @Test func flagErrorsNameTheFlag() {
+        var c = ServerConfiguration()
+        #expect {
+            try ConfigLoader.apply(flag: "--listen", key: "listen", value: "nope", to: &c)
+        } throws: { error in
+            (error as? ConfigError)?.key == "--listen"
+        }
+    }
+}
