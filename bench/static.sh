@@ -19,6 +19,10 @@ out=$repo/bench/out
 
 DURATION=${DURATION:-10}
 WARMUP=2
+# wharf treats every WHARF_* variable in its environment as a setting and rejects unknown ones,
+# so this script's own WHARF_BIN must not reach it.
+wharf_bin=${WHARF_BIN:-}
+unset WHARF_BIN
 SERVERS=${SERVERS:-nginx wharf}
 FILES=(small.css medium.js large.bin)
 # The Accept-Encoding each file is fetched with. small.css has .gz/.br siblings, so gzip measures
@@ -43,7 +47,7 @@ done
 
 # --- prerequisites ------------------------------------------------------------------------------
 groups=(bench)
-if [[ $run_wharf -eq 1 && -z ${WHARF_BIN:-} ]]; then groups+=(build); fi
+if [[ $run_wharf -eq 1 && -z $wharf_bin ]]; then groups+=(build); fi
 bash scripts/install-deps.sh "${groups[@]}"
 
 # The servers get CPU 0 and wrk gets CPU 1, so neither steals cycles from the other; on fewer than
@@ -56,15 +60,18 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)   # /usr/sbin is not on every 
 [[ -x $NGINX ]] || die "nginx not found after install-deps.sh"
 
 if [[ $run_wharf -eq 1 ]]; then
-  if [[ -z ${WHARF_BIN:-} ]]; then
+  if [[ -z $wharf_bin ]]; then
     log "building wharf (release)"
     swift build -c release --product wharf >&2
-    WHARF_BIN=$(swift build -c release --show-bin-path)/wharf
+    wharf_bin=$(swift build -c release --show-bin-path)/wharf
   fi
-  [[ -x $WHARF_BIN ]] || die "no wharf binary at '$WHARF_BIN'"
+  [[ -x $wharf_bin ]] || die "no wharf binary at '$wharf_bin'"
 fi
 
 mkdir -p "$out"
+# Two runs at once would share both cores and bench/out/ and spoil each other's numbers.
+exec 9>"$out/.lock"
+flock -n 9 || die "another bench/static.sh is running (lock: $out/.lock)"
 work=$(mktemp -d /tmp/wharf-bench.XXXXXX)
 # nginx's worker runs as 'nobody' when started as root and must be able to read the docroot.
 chmod 755 "$work"
@@ -194,13 +201,16 @@ fi
 if [[ $run_wharf -eq 1 ]]; then
   wharf_port=$(free_port)
   admin_port=$(free_port)
-  WHARF_EVENT_LOOP_THREADS=1 WHARF_LOG_ACCESS=off \
-    taskset -c 0 "$WHARF_BIN" serve --root "$docroot" \
-      --listen "127.0.0.1:$wharf_port" --admin-listen "127.0.0.1:$admin_port" \
-      >"$out/wharf.log" 2>&1 &
+  # Started from the temp dir so that a wharf.toml in the repository cannot change the setup.
+  (
+    cd "$work"
+    WHARF_EVENT_LOOP_THREADS=1 WHARF_LOG_ACCESS=off exec \
+      taskset -c 0 "$wharf_bin" serve --root "$docroot" \
+        --listen "127.0.0.1:$wharf_port" --admin-listen "127.0.0.1:$admin_port"
+  ) >"$out/wharf.log" 2>&1 &
   pids+=("$!")
   BASE[wharf]=http://127.0.0.1:$wharf_port
-  wait_up "wharf ($WHARF_BIN)" "$!" "${BASE[wharf]}/small.css" "$out/wharf.log" 150
+  wait_up "wharf ($wharf_bin)" "$!" "${BASE[wharf]}/small.css" "$out/wharf.log" 150
   log "wharf up at ${BASE[wharf]} (CPU 0, 1 event loop)"
 fi
 
@@ -208,14 +218,25 @@ measured=()
 [[ $run_nginx -eq 1 ]] && measured+=(nginx)
 [[ $run_wharf -eq 1 ]] && measured+=(wharf)
 
-# Other load on the two cores skews everything; say so rather than print quiet wrong numbers.
-read -r load1 _ </proc/loadavg
-if awk -v l="$load1" 'BEGIN { exit !(l > 0.5) }'; then
-  log "warning: 1-minute load average is $load1 before starting; other work shares these cores"
+# Other work on the two cores skews everything; say so rather than print quietly wrong numbers.
+# Measured from /proc/stat over 2 s, as the load average still counts a build that just ended.
+cpu_busy_percent() {
+  local _cpu user nice system idle iowait irq softirq steal t1 i1 t2 i2
+  read -r _cpu user nice system idle iowait irq softirq steal _ </proc/stat
+  t1=$((user + nice + system + idle + iowait + irq + softirq + steal)) i1=$((idle + iowait))
+  sleep 2
+  read -r _cpu user nice system idle iowait irq softirq steal _ </proc/stat
+  t2=$((user + nice + system + idle + iowait + irq + softirq + steal)) i2=$((idle + iowait))
+  echo $((100 - 100 * (i2 - i1) / (t2 - t1)))
+}
+busy=$(cpu_busy_percent)
+if ((busy > 10)); then
+  log "warning: the CPUs were ${busy}% busy before starting; other work shares these cores"
 fi
 
 # --- the same bytes from both, or no comparison -------------------------------------------------
-# Prints "status length encoding sha256" of the raw (undecoded) body.
+# Prints "STATUS len=CONTENT-LENGTH enc=CONTENT-ENCODING body=BYTES sha=SHA256-PREFIX" of the raw,
+# undecoded body, so two servers compare by one string.
 describe() {
   local url=$1 ae=$2 meta sum
   meta=$(curl -sS -o "$work/probe.body" -H "Accept-Encoding: $ae" \
@@ -283,5 +304,5 @@ cell() { local v=${1:-}; echo "${v:-—}"; }
       "$(cell "${P99[nginx/$f]:-}")" "$(cell "${P99[wharf/$f]:-}")"
   done
   echo
-  echo "wrk -t1 -c50 -d${DURATION}s --latency on CPU 1; servers on CPU 0, one worker each; $(nproc) CPUs, load before start $load1."
+  echo "wrk -t1 -c50 -d${DURATION}s --latency on CPU 1; servers on CPU 0, one worker each; $(nproc) CPUs, ${busy}% busy before start."
 } | tee "$out/summary.md"

@@ -17,8 +17,9 @@ set -euo pipefail
 BUILD_PKGS=(pkg-config libvips-dev libbrotli-dev zlib1g-dev libsqlite3-dev)
 # test: real peers and tools the integration tests drive (HTTP/1.1 and TLS, HTTP/2, br check).
 TEST_PKGS=(curl nghttp2-client openssl brotli)
-# bench: bench/static.sh — the nginx to compare against, the load generator, taskset for pinning,
-#   curl for the readiness/size checks and brotli for the precompressed sibling.
+# bench: bench/static.sh — the nginx to compare against, the load generator, taskset for pinning
+#   and flock against concurrent runs (util-linux),
+#   curl for the readiness/size checks, brotli for the precompressed sibling.
 BENCH_PKGS=(nginx wrk util-linux curl brotli)
 
 usage() { echo "usage: $0 [build] [test] [bench]" >&2; exit 2; }

@@ -56,6 +56,9 @@ struct Serve: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "wharf")
+        for name in ConfigLoader.unknownEnvironmentNames(ProcessInfo.processInfo.environment) {
+            logger.warning("ignoring environment variable that names no setting", metadata: ["variable": "\(name)"])
+        }
         let server: WharfServer
         do {
             server = try WharfServer(config: configuration, logger: logger)

@@ -61,10 +61,15 @@ import WharfHTTP
         }
     }
 
-    @Test func unknownEnvironmentSettingIsAnError() {
+    @Test func environmentValuesAreCheckedAndUnknownNamesReported() throws {
         var c = ServerConfiguration()
-        #expect(throws: ConfigError.self) { try ConfigLoader.apply(environment: ["WHARF_LISTN": "x"], to: &c) }
-        #expect(throws: ConfigError.self) { try ConfigLoader.apply(environment: ["WHARF_LIMITS_MAX_RANGES": "-1"], to: &c) }
+        #expect {
+            try ConfigLoader.apply(environment: ["WHARF_LIMITS_MAX_RANGES": "-1"], to: &c)
+        } throws: { error in
+            (error as? ConfigError)?.key == "WHARF_LIMITS_MAX_RANGES"
+        }
+        try ConfigLoader.apply(environment: ["WHARF_LISTN": "x", "WHARF_BIN": "/x"], to: &c)
+        #expect(ConfigLoader.unknownEnvironmentNames(["WHARF_LISTN": "x", "WHARF_ROOT": "r", "HOME": "/"]) == ["WHARF_LISTN"])
     }
 
     @Test func flagErrorsNameTheFlag() {

@@ -213,16 +213,26 @@ public enum ConfigLoader {
         config.cache.policy.rules = rules
     }
 
-    /// Applies `WHARF_*` variables. Unknown `WHARF_*` names are errors, so typos do not pass silently.
+    /// Applies `WHARF_*` variables that name a key; a bad value is an error naming the variable.
+    /// Other `WHARF_*` variables are left alone (scripts use the prefix too); `wharf serve` warns
+    /// about them (``unknownEnvironmentNames(_:)``) so that a typo does not pass silently.
     public static func apply(environment: [String: String], to config: inout ServerConfiguration) throws(ConfigError) {
-        let byEnv = Dictionary(uniqueKeysWithValues: keys.map { (environmentName(of: $0.name), $0) })
         for (name, text) in environment where name.hasPrefix("WHARF_") {
-            guard let key = byEnv[name] else {
-                throw ConfigError(key: name, problem: "unknown setting (known: \(byEnv.keys.sorted().joined(separator: ", ")))")
+            guard let key = byEnvironmentName[name] else { continue }
+            do {
+                key.apply(&config, try parse(text, for: key))
+            } catch {
+                throw ConfigError(key: name, problem: error.problem)
             }
-            key.apply(&config, try parse(text, for: key))
         }
     }
+
+    /// `WHARF_*` variables that name no key.
+    public static func unknownEnvironmentNames(_ environment: [String: String]) -> [String] {
+        environment.keys.filter { $0.hasPrefix("WHARF_") && byEnvironmentName[$0] == nil }.sorted()
+    }
+
+    static let byEnvironmentName = Dictionary(uniqueKeysWithValues: keys.map { (environmentName(of: $0.name), $0) })
 
     /// Applies one textual override (a command-line flag) to the key `name`.
     public static func apply(flag: String, key name: String, value text: String, to config: inout ServerConfiguration) throws(ConfigError) {

@@ -1,44 +1,116 @@
 import NIOCore
+import NIOPosix
 
 /// Timeouts of one HTTP/1.1 connection. Idle: waiting for the first byte of the next request
 /// (closed quietly after `idleTimeout`). Head: bytes of a request arrived but not its whole
 /// head yet (408 after `headerReadTimeout`: the slowloris defence). Busy: a request is being
-/// answered; no timer.
+/// answered; no deadline.
+///
+/// A phase change only stores a deadline: scheduling and cancelling a NIO timer per request
+/// showed up as the largest cost of a static hit. The event loop's ``DeadlineSweeper`` checks
+/// the deadlines a few times per `headerReadTimeout` instead.
 final class ConnectionClock {
     enum Phase { case idle, head, busy }
 
     private(set) var phase: Phase = .idle
-    private var task: Scheduled<Void>?
+    private(set) var deadline: NIODeadline = .distantFuture
     let idleTimeout: TimeAmount
     let headerReadTimeout: TimeAmount
-    /// Called on the event loop when a timer fires, with the phase it fired in.
+    /// Called on the event loop when a deadline passes, with the phase it passed in.
     var onTimeout: ((Phase) -> Void)?
+    private var sweeper: DeadlineSweeper?
 
     init(idleTimeout: TimeAmount, headerReadTimeout: TimeAmount) {
         self.idleTimeout = idleTimeout
         self.headerReadTimeout = headerReadTimeout
     }
 
-    func enterIdle(_ loop: any EventLoop) { set(.idle, after: idleTimeout, loop) }
-    func bytesArrived(_ loop: any EventLoop) { if phase == .idle { set(.head, after: headerReadTimeout, loop) } }
+    /// Starts being checked by the sweeper of the calling event loop.
+    func attach(_ loop: any EventLoop) {
+        let s = DeadlineSweeper.current(loop, interval: min(idleTimeout, headerReadTimeout))
+        s.add(self)
+        sweeper = s
+    }
+
+    func detach() {
+        sweeper?.remove(self)
+        sweeper = nil
+        onTimeout = nil
+    }
+
+    func enterIdle() {
+        phase = .idle
+        deadline = .now() + idleTimeout
+    }
+
+    func bytesArrived() {
+        if phase == .idle {
+            phase = .head
+            deadline = .now() + headerReadTimeout
+        }
+    }
+
     func headComplete() {
-        task?.cancel()
-        task = nil
         phase = .busy
+        deadline = .distantFuture
     }
 
     func cancel() {
-        task?.cancel()
-        task = nil
+        deadline = .distantFuture
     }
 
-    private func set(_ p: Phase, after delay: TimeAmount, _ loop: any EventLoop) {
-        task?.cancel()
-        phase = p
-        task = loop.assumeIsolatedUnsafeUnchecked().scheduleTask(in: delay) { [weak self] in
-            guard let self, self.phase == p else { return }
-            self.onTimeout?(p)
+    fileprivate func check(_ now: NIODeadline) {
+        guard deadline <= now else { return }
+        deadline = .distantFuture
+        onTimeout?(phase)
+    }
+}
+
+/// One per event-loop thread: a repeating task that fires the connection deadlines that passed.
+/// Checks run every quarter of the shortest timeout (10 ms to 1 s), so a timeout fires at most
+/// that much late.
+final class DeadlineSweeper {
+    nonisolated(unsafe) private static let perThread = ThreadSpecificVariable<DeadlineSweeper>()
+
+    private var clocks: [ObjectIdentifier: ConnectionClock] = [:]
+    private var task: RepeatedTask?
+    private let loop: any EventLoop
+    private let interval: TimeAmount
+
+    private init(loop: any EventLoop, interval: TimeAmount) {
+        self.loop = loop
+        self.interval = interval
+    }
+
+    static func current(_ loop: any EventLoop, interval: TimeAmount) -> DeadlineSweeper {
+        if let s = perThread.currentValue { return s }
+        let step = TimeAmount.nanoseconds(min(max(interval.nanoseconds / 4, 10_000_000), 1_000_000_000))
+        let s = DeadlineSweeper(loop: loop, interval: step)
+        perThread.currentValue = s
+        return s
+    }
+
+    func add(_ clock: ConnectionClock) {
+        clocks[ObjectIdentifier(clock)] = clock
+        if task == nil {
+            let bound = NIOLoopBound(self, eventLoop: loop)
+            task = loop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
+                bound.value.sweep()
+            }
         }
+    }
+
+    func remove(_ clock: ConnectionClock) {
+        clocks[ObjectIdentifier(clock)] = nil
+        if clocks.isEmpty {
+            task?.cancel()
+            task = nil
+        }
+    }
+
+    private func sweep() {
+        let now = NIODeadline.now()
+        for clock in Array(clocks.values) { clock.check(now) }
     }
 }
 
@@ -51,7 +123,7 @@ final class ReadWatcher: ChannelInboundHandler {
     init(clock: ConnectionClock) { self.clock = clock }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        clock.bytesArrived(context.eventLoop)
+        clock.bytesArrived()
         context.fireChannelRead(data)
     }
 }

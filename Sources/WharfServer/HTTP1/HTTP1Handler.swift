@@ -56,12 +56,12 @@ final class HTTP1Handler: ChannelInboundHandler {
                 break
             }
         }
-        clock.enterIdle(context.eventLoop)
+        clock.enterIdle()
+        clock.attach(context.eventLoop)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        clock.cancel()
-        clock.onTimeout = nil
+        clock.detach()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -164,9 +164,9 @@ final class HTTP1Handler: ChannelInboundHandler {
             let served = requestsServed
             let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             (lastWrite ?? context.eventLoop.makeSucceededVoidFuture()).whenComplete { _ in
-                let (handler, context) = bound.value
+                let (handler, _) = bound.value
                 if handler.requestsServed == served, handler.reading == nil, !handler.busy, !handler.closing {
-                    handler.clock.enterIdle(context.eventLoop)
+                    handler.clock.enterIdle()
                 }
             }
         }
@@ -194,6 +194,12 @@ final class HTTP1Handler: ChannelInboundHandler {
         let code = reply.status.code
         if let prebuilt = reply.prebuilt, !close, head.version.minor >= 1, let prefix = DateCache.current.prefix(for: code) {
             context.write(wrapOutboundOut(.byteBuffer(prefix)), promise: nil)
+            if !reply.sendBody || reply.prebuiltIncludesBody {
+                // The whole response is these two buffers: the hot path.
+                let p = context.eventLoop.makePromise(of: Void.self)
+                context.writeAndFlush(wrapOutboundOut(.byteBuffer(prebuilt)), promise: p)
+                return p.futureResult
+            }
             context.write(wrapOutboundOut(.byteBuffer(prebuilt)), promise: nil)
         } else {
             var out = ByteBuffer()
@@ -223,7 +229,11 @@ final class HTTP1Handler: ChannelInboundHandler {
 
     private func writeBody(_ context: ChannelHandlerContext, _ segments: [BodySegment]) -> EventLoopFuture<Void> {
         if !isTLS {
-            // Plaintext: everything is queued now, files go out with sendfile.
+            // Plaintext: everything is queued now, files go out with sendfile. While a file is
+            // being sent the socket is corked (nginx's tcp_nopush): the kernel then sends full
+            // segments instead of whatever fits each time the socket turns writable.
+            let hasFile = segments.contains { if case .file = $0 { return true } else { return false } }
+            if hasFile { setCork(context, true) }
             var last: EventLoopFuture<Void> = context.eventLoop.makeSucceededVoidFuture()
             for segment in segments {
                 let p = context.eventLoop.makePromise(of: Void.self)
@@ -247,6 +257,13 @@ final class HTTP1Handler: ChannelInboundHandler {
                 last = p.futureResult
             }
             context.flush()
+            if hasFile {
+                let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+                last.whenComplete { _ in
+                    let (handler, context) = bound.value
+                    handler.setCork(context, false)
+                }
+            }
             return last
         }
         // TLS: sendfile is impossible; memory segments are written, file segments read in chunks.
@@ -269,6 +286,12 @@ final class HTTP1Handler: ChannelInboundHandler {
         }
         context.flush()
         return chain
+    }
+
+    private static let corkOption = ChannelOptions.Types.SocketOption(level: .tcp, name: .init(rawValue: TCP_CORK))
+
+    private func setCork(_ context: ChannelHandlerContext, _ on: Bool) {
+        try? context.channel.syncOptions?.setOption(Self.corkOption, value: on ? 1 : 0)
     }
 
     /// Answers a protocol error (when nothing else is in flight) and closes.

@@ -75,7 +75,8 @@ struct StaticResponder: Sendable {
 
     /// Negotiates the coding, compressing on the fly when needed, then serves the variant.
     private func serve(_ asset: PreparedAsset, _ head: HTTPRequestHead, isHead: Bool, on eventLoop: any EventLoop) -> Outcome {
-        let acceptField = Self.joined(head.headers, "accept-encoding")
+        let fields = RequestFields(head.headers)
+        let acceptField = fields.acceptEncoding
         let coding: ContentCoding
         if acceptField == nil && asset.variants.count == 1 && !asset.compressOnTheFly {
             coding = .identity
@@ -89,17 +90,18 @@ struct StaticResponder: Sendable {
             coding = chosen
         }
         if let variant = asset.variants[coding] {
-            return .ready(serve(variant, head, isHead: isHead))
+            return .ready(serve(variant, fields, isGet: head.method == .GET, isHead: isHead))
         }
         if let variant = compression.cached(asset, coding) {
-            return .ready(serve(variant, head, isHead: isHead))
+            return .ready(serve(variant, fields, isGet: head.method == .GET, isHead: isHead))
         }
+        let isGet = head.method == .GET
         let future = compression.compress(asset, coding, pool: pool, on: eventLoop)
-            .map { variant in serve(variant, head, isHead: isHead) }
+            .map { variant in serve(variant, fields, isGet: isGet, isHead: isHead) }
             .recover { error in
                 if error is BlockingPool.Overloaded {
                     // Busy: the plain file is always a correct answer.
-                    return serve(asset.variants[.identity]!, head, isHead: isHead)
+                    return serve(asset.variants[.identity]!, fields, isGet: isGet, isHead: isHead)
                 }
                 return .text(.internalServerError, "compression failed", sendBody: !isHead)
             }
@@ -107,18 +109,13 @@ struct StaticResponder: Sendable {
     }
 
     /// Preconditions, ranges, then the reply.
-    func serve(_ v: PreparedVariant, _ head: HTTPRequestHead, isHead: Bool) -> Reply {
-        let h = head.headers
-        let rangeField = head.method == .GET ? Self.joined(h, "range") : nil
-        var pre = Preconditions()
-        pre.ifMatch = Self.joined(h, "if-match")
-        pre.ifNoneMatch = Self.joined(h, "if-none-match")
-        pre.ifModifiedSince = h.first(name: "if-modified-since")
-        pre.ifUnmodifiedSince = h.first(name: "if-unmodified-since")
-        pre.ifRange = h.first(name: "if-range")
-
+    func serve(_ v: PreparedVariant, _ fields: RequestFields, isGet: Bool, isHead: Bool) -> Reply {
+        let rangeField = isGet ? fields.range : nil
         var applyRange = rangeField != nil
-        if !pre.isEmpty {
+        if fields.hasPreconditions {
+            let pre = Preconditions(ifMatch: fields.ifMatch, ifNoneMatch: fields.ifNoneMatch,
+                                    ifModifiedSince: fields.ifModifiedSince,
+                                    ifUnmodifiedSince: fields.ifUnmodifiedSince, ifRange: fields.ifRange)
             switch pre.evaluate(isGetOrHead: true, hasRange: rangeField != nil, etag: v.etag, lastModified: v.lastModified) {
             case .notModified:
                 var r = Reply(status: .notModified, fields: v.validatorFields, body: [], sendBody: false)
