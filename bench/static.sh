@@ -7,6 +7,7 @@
 #
 # Environment:
 #   DURATION=10            seconds of each measured wrk run (after a 2 s warm-up)
+#   ROUNDS=3               alternating runs per server and file; the median run is reported
 #   WHARF_BIN=path         use this wharf binary instead of building .build/release/wharf
 #   SERVERS="nginx wharf"  which servers to measure; SERVERS=nginx measures nginx alone
 #
@@ -18,6 +19,7 @@ repo=$PWD
 out=$repo/bench/out
 
 DURATION=${DURATION:-10}
+ROUNDS=${ROUNDS:-3}
 WARMUP=2
 # wharf treats every WHARF_* variable in its environment as a setting and rejects unknown ones,
 # so this script's own WHARF_BIN must not reach it.
@@ -35,6 +37,7 @@ log() { echo "bench: $*" >&2; }
 die() { echo "bench: error: $*" >&2; exit 1; }
 
 [[ $DURATION =~ ^[1-9][0-9]*$ ]] || die "DURATION must be a whole number of seconds, got '$DURATION'"
+[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "ROUNDS must be a whole number, got '$ROUNDS'"
 run_nginx=0 run_wharf=0
 for s in $SERVERS; do
   case $s in
@@ -270,23 +273,39 @@ wrk_run() {   # url accept-encoding seconds [--latency]
   taskset -c 1 wrk -t1 -c50 -d"$3s" "${@:4}" -H "Accept-Encoding: $2" "$1"
 }
 
-declare -A RPS=() P99=() NOTE=()
+declare -A RPS=() P99=() NOTE=() ALL=()
+# Loopback numbers on a shared 2-core machine move by ±10% from one run to the next, so each
+# server is measured ROUNDS times, alternating with the other, and the median run is reported.
+median_run() {   # prints "rps p99" of the run with the median rate
+  sort -n | awk '{ line[NR] = $0 } END { print line[int((NR + 1) / 2)] }'
+}
+to_ms() {   # wrk latency (e.g. 608.00us, 1.17ms, 1.02s) in milliseconds
+  awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'
+}
 for f in "${FILES[@]}"; do
   ae=${ENCODING[$f]}
+  for ((round = 1; round <= ROUNDS; round++)); do
+    for s in "${measured[@]}"; do
+      url=${BASE[$s]}/$f
+      raw=$out/$s-$f-$round.txt
+      log "$s /$f: round $round/$ROUNDS, ${WARMUP}s warm-up, ${DURATION}s measured"
+      wrk_run "$url" "$ae" "$WARMUP" >/dev/null
+      wrk_run "$url" "$ae" "$DURATION" --latency >"$raw"
+      rps=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$raw")
+      p99=$(awk '$1 == "99%" { print $2 }' "$raw")
+      [[ -n $rps && -n $p99 ]] || die "could not parse wrk output $raw"
+      ALL[$s/$f]+="$rps $(to_ms "$p99")"$'\n'
+      # Errors or non-2xx answers make the rate meaningless: mark the cell.
+      if grep -qE 'Non-2xx or 3xx responses|Socket errors' "$raw"; then
+        NOTE[$s/$f]=" (errors, see $(basename "$raw"))"
+        log "warning: $s /$f had errors: $(grep -E 'Non-2xx|Socket errors' "$raw" | tr -s ' ')"
+      fi
+    done
+  done
   for s in "${measured[@]}"; do
-    url=${BASE[$s]}/$f
-    raw=$out/$s-$f.txt
-    log "$s /$f: ${WARMUP}s warm-up, ${DURATION}s measured"
-    wrk_run "$url" "$ae" "$WARMUP" >/dev/null
-    wrk_run "$url" "$ae" "$DURATION" --latency >"$raw"
-    RPS[$s/$f]=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$raw")
-    P99[$s/$f]=$(awk '$1 == "99%" { print $2 }' "$raw")
-    [[ -n ${RPS[$s/$f]} && -n ${P99[$s/$f]} ]] || die "could not parse wrk output $raw"
-    # Errors or non-2xx answers make the rate meaningless: mark the cell.
-    if grep -qE 'Non-2xx or 3xx responses|Socket errors' "$raw"; then
-      NOTE[$s/$f]=" (errors, see $(basename "$raw"))"
-      log "warning: $s /$f had errors: $(grep -E 'Non-2xx|Socket errors' "$raw" | tr -s ' ')"
-    fi
+    read -r RPS[$s/$f] P99[$s/$f] < <(printf '%s' "${ALL[$s/$f]}" | median_run)
+    P99[$s/$f]="${P99[$s/$f]}ms"
+    log "$s /$f runs (req/s p99ms): $(printf '%s' "${ALL[$s/$f]}" | tr '\n' ';')"
   done
 done
 
@@ -304,5 +323,5 @@ cell() { local v=${1:-}; echo "${v:-—}"; }
       "$(cell "${P99[nginx/$f]:-}")" "$(cell "${P99[wharf/$f]:-}")"
   done
   echo
-  echo "wrk -t1 -c50 -d${DURATION}s --latency on CPU 1; servers on CPU 0, one worker each; $(nproc) CPUs, ${busy}% busy before start."
+  echo "wrk -t1 -c50 -d${DURATION}s --latency on CPU 1; servers on CPU 0, one worker each; median of $ROUNDS alternating runs; $(nproc) CPUs, ${busy}% busy before start."
 } | tee "$out/summary.md"

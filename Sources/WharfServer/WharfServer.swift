@@ -198,10 +198,9 @@ public final class WharfServer: Service, @unchecked Sendable {
         decoderLimits.maxHeaderListSize = limits.maxHeaderBytes
         decoderLimits.maxHeaderFieldCount = limits.maxHeaderCount
         let sync = channel.pipeline.syncOperations
-        try sync.addHandler(ReadWatcher(clock: clock))
-        try sync.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes,
-                                                                    informationalResponseStrategy: .drop,
-                                                                    limitConfiguration: decoderLimits)))
+        let decoder = HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop,
+                                         limitConfiguration: decoderLimits)
+        try sync.addHandler(ByteToMessageHandler(TimedRequestDecoder(decoder, clock: clock)))
         try sync.addHandler(HTTP1Handler(services: services, clock: clock, isTLS: isTLS))
     }
 

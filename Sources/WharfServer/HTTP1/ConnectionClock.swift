@@ -1,4 +1,5 @@
 import NIOCore
+import NIOHTTP1
 import NIOPosix
 
 /// Timeouts of one HTTP/1.1 connection. Idle: waiting for the first byte of the next request
@@ -114,16 +115,33 @@ final class DeadlineSweeper {
     }
 }
 
-/// Sits in front of the HTTP/1 decoder and tells the clock when request bytes arrive.
-final class ReadWatcher: ChannelInboundHandler {
-    typealias InboundIn = ByteBuffer
-    typealias InboundOut = ByteBuffer
-    let clock: ConnectionClock
+/// NIO's HTTP/1 request decoder, wrapped so that the clock learns when request bytes arrive
+/// (entering the header-read deadline) without an extra handler in the pipeline.
+final class TimedRequestDecoder: ByteToMessageDecoder {
+    typealias InboundOut = HTTPServerRequestPart
 
-    init(clock: ConnectionClock) { self.clock = clock }
+    private let inner: HTTPRequestDecoder
+    private let clock: ConnectionClock
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    init(_ inner: HTTPRequestDecoder, clock: ConnectionClock) {
+        self.inner = inner
+        self.clock = clock
+    }
+
+    func decoderAdded(context: ChannelHandlerContext) {
+        inner.decoderAdded(context: context)
+    }
+
+    func decoderRemoved(context: ChannelHandlerContext) {
+        inner.decoderRemoved(context: context)
+    }
+
+    func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         clock.bytesArrived()
-        context.fireChannelRead(data)
+        return try inner.decode(context: context, buffer: &buffer)
+    }
+
+    func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+        try inner.decodeLast(context: context, buffer: &buffer, seenEOF: seenEOF)
     }
 }

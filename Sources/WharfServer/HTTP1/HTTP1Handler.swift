@@ -29,6 +29,9 @@ final class HTTP1Handler: ChannelInboundHandler {
     private var quiescing = false
     private var readPaused = false
     private var remote: String = "-"
+    private var table: TableCache
+    /// The event loop's date cache (a handler never changes threads).
+    private var dates: DateCache!
     /// The end of the last response written, for closing or idling only once it has been sent.
     private var lastWrite: EventLoopFuture<Void>?
     private var requestsServed = 0
@@ -37,9 +40,11 @@ final class HTTP1Handler: ChannelInboundHandler {
         self.services = services
         self.clock = clock
         self.isTLS = isTLS
+        self.table = TableCache(site: services.responder.site)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
+        dates = DateCache.current
         if services.accessLog != nil, let addr = context.channel.remoteAddress {
             remote = addr.ipAddress ?? "-"
         }
@@ -100,7 +105,7 @@ final class HTTP1Handler: ChannelInboundHandler {
         let start = NIODeadline.now()
         requestsServed &+= 1
         let keepAlive = head.isKeepAlive && !quiescing
-        switch services.responder.respond(head, on: context.eventLoop) {
+        switch services.responder.respond(head, table: table.current(), on: context.eventLoop) {
         case .ready(let reply):
             send(context, head, reply, keepAlive: keepAlive, start: start)
         case .pending(let future):
@@ -123,16 +128,20 @@ final class HTTP1Handler: ChannelInboundHandler {
     /// Writes a reply, then moves on to the next queued request (or closes).
     private func send(_ context: ChannelHandlerContext, _ head: HTTPRequestHead, _ reply: Reply, keepAlive: Bool, start: NIODeadline) {
         let close = reply.close || !keepAlive
-        let done = write(context, head, reply, close: close)
+        let streamsFile = reply.sendBody && reply.body.contains { if case .file = $0 { return true } else { return false } }
+        // Completion is tracked only where something waits for it (closing, streaming a file);
+        // a prebuilt response is fire-and-forget, like nginx's send_timeout it is bounded by the
+        // idle timeout that starts right away.
+        let done = write(context, head, reply, close: close, track: close || streamsFile)
         services.recordRequest(head: head, reply: reply, start: start, remote: remote, http: head.version.minor == 0 ? "HTTP/1.0" : "HTTP/1.1")
         if close {
             closing = true
             let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-            done.whenComplete { _ in loopBound.value.close(promise: nil) }
+            done?.whenComplete { _ in loopBound.value.close(promise: nil) }
             return
         }
         lastWrite = done
-        if let done = bodyIsAsync(reply) ? done : nil {
+        if let done, bodyIsAsync(reply) {
             busy = true
             let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             done.whenComplete { result in
@@ -161,10 +170,14 @@ final class HTTP1Handler: ChannelInboundHandler {
         } else if reading == nil {
             // The idle clock starts once the response has left, not when it was queued: a slow
             // client downloading a large file is not idle.
+            guard let pending = lastWrite else {
+                clock.enterIdle()
+                return
+            }
             let served = requestsServed
-            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-            (lastWrite ?? context.eventLoop.makeSucceededVoidFuture()).whenComplete { _ in
-                let (handler, _) = bound.value
+            let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+            pending.whenComplete { _ in
+                let handler = bound.value
                 if handler.requestsServed == served, handler.reading == nil, !handler.busy, !handler.closing {
                     handler.clock.enterIdle()
                 }
@@ -190,22 +203,23 @@ final class HTTP1Handler: ChannelInboundHandler {
 
     /// Serializes and writes. Returns a future for the end of the response.
     @discardableResult
-    private func write(_ context: ChannelHandlerContext, _ head: HTTPRequestHead, _ reply: Reply, close: Bool) -> EventLoopFuture<Void> {
+    private func write(_ context: ChannelHandlerContext, _ head: HTTPRequestHead, _ reply: Reply, close: Bool,
+                       track: Bool = true) -> EventLoopFuture<Void>? {
         let code = reply.status.code
-        if let prebuilt = reply.prebuilt, !close, head.version.minor >= 1, let prefix = DateCache.current.prefix(for: code) {
+        if let prebuilt = reply.prebuilt, !close, head.version.minor >= 1, let prefix = dates.prefix(for: code) {
             context.write(wrapOutboundOut(.byteBuffer(prefix)), promise: nil)
             if !reply.sendBody || reply.prebuiltIncludesBody {
                 // The whole response is these two buffers: the hot path.
-                let p = context.eventLoop.makePromise(of: Void.self)
+                let p = track ? context.eventLoop.makePromise(of: Void.self) : nil
                 context.writeAndFlush(wrapOutboundOut(.byteBuffer(prebuilt)), promise: p)
-                return p.futureResult
+                return p?.futureResult
             }
             context.write(wrapOutboundOut(.byteBuffer(prebuilt)), promise: nil)
         } else {
             var out = ByteBuffer()
             out.reserveCapacity(256)
             out.writeString("HTTP/1.1 \(code) \(reply.status.reasonPhrase)\r\nDate: ")
-            out.writeString(DateCache.current.date)
+            out.writeString(dates.date)
             out.writeStaticString("\r\n")
             if close {
                 out.writeStaticString("Connection: close\r\n")
@@ -220,6 +234,10 @@ final class HTTP1Handler: ChannelInboundHandler {
             }
         }
         guard reply.sendBody, !reply.prebuiltIncludesBody else {
+            guard track else {
+                context.flush()
+                return nil
+            }
             let p = context.eventLoop.makePromise(of: Void.self)
             context.writeAndFlush(wrapOutboundOut(.byteBuffer(ByteBuffer())), promise: p)
             return p.futureResult
@@ -307,7 +325,7 @@ final class HTTP1Handler: ChannelInboundHandler {
         var reply = reply
         reply.close = true
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        write(context, head, reply, close: true).whenComplete { _ in loopBound.value.close(promise: nil) }
+        write(context, head, reply, close: true)?.whenComplete { _ in loopBound.value.close(promise: nil) }
         services.recordRequest(head: head, reply: reply, start: .now(), remote: remote, http: "HTTP/1.1")
     }
 

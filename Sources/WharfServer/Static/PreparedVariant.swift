@@ -27,6 +27,8 @@ final class PreparedVariant: Sendable {
     let http1Head304: ByteBuffer
     let h2Fields200: HTTPHeaders
     let h2Fields304: HTTPHeaders
+    /// The whole body as segments, built once.
+    let fullBody: [BodySegment]
 
     init(coding: ContentCoding, etag: EntityTag, lastModified: Int64, contentType: String, length: Int,
          memoryBody: ByteBuffer?, file: OpenFile?, fileIdentity: FileIdentity?,
@@ -67,6 +69,11 @@ final class PreparedVariant: Sendable {
         self.http1Head304 = Self.serialize(validators)
         self.h2Fields200 = HTTPHeaders(f.map { ($0.0.lowercased(), $0.1) })
         self.h2Fields304 = HTTPHeaders(validators.map { ($0.0.lowercased(), $0.1) })
+        if let memoryBody {
+            self.fullBody = [.bytes(memoryBody)]
+        } else {
+            self.fullBody = [.file(file!, offset: 0, length: length)]
+        }
     }
 
     static func cacheFields(_ d: CacheDirectives) -> [(String, String)] {
@@ -92,6 +99,7 @@ final class PreparedVariant: Sendable {
 
     /// The body as segments covering `range` (or everything).
     func segments(offset: Int = 0, length: Int? = nil) -> [BodySegment] {
+        if offset == 0 && (length == nil || length == self.length) { return fullBody }
         let length = length ?? self.length
         if let memoryBody {
             return [.bytes(memoryBody.getSlice(at: memoryBody.readerIndex + offset, length: length)!)]

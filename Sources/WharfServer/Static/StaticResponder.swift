@@ -23,6 +23,11 @@ struct StaticResponder: Sendable {
     static let allow = "GET, HEAD, OPTIONS"
 
     func respond(_ head: HTTPRequestHead, on eventLoop: any EventLoop) -> Outcome {
+        respond(head, table: site.current, on: eventLoop)
+    }
+
+    /// - Parameter table: the site table; connections pass the one they cached (see ``TableCache``).
+    func respond(_ head: HTTPRequestHead, table: StaticSite.Table, on eventLoop: any EventLoop) -> Outcome {
         let isHead: Bool
         switch head.method {
         case .GET: isHead = false
@@ -34,10 +39,10 @@ struct StaticResponder: Sendable {
         default:
             return .ready(.text(.methodNotAllowed, "method not allowed", extra: [("Allow", Self.allow)]))
         }
-        let table = site.current
         let uri = head.uri
-        let rawPath = uri.firstIndex(of: "?").map { uri[..<$0] } ?? uri[...]
-        if let hit = table.assets[String(rawPath)] {
+        let q = uri.utf8.firstIndex(of: UInt8(ascii: "?"))
+        let rawPath = q.map { String(uri[..<$0]) } ?? uri
+        if let hit = table.assets[rawPath] {
             return serve(hit, head, isHead: isHead, on: eventLoop)
         }
         let target: RequestTarget

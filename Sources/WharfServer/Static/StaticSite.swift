@@ -1,3 +1,4 @@
+import Atomics
 import NIOConcurrencyHelpers
 import WharfAssets
 import WharfHTTP
@@ -43,6 +44,8 @@ final class StaticSite: Sendable {
     }
 
     private let table: NIOLockedValueBox<Table>
+    /// Bumped on every update, so connections can keep the table and re-read it only on change.
+    let version = ManagedAtomic<Int>(0)
     let policy: CachePolicy
     let compressMaxFileBytes: Int
 
@@ -58,6 +61,7 @@ final class StaticSite: Sendable {
         let previous = current
         let next = Self.build(snapshot, previous: previous, policy: policy, compressMaxFileBytes: compressMaxFileBytes)
         table.withLockedValue { $0 = next }
+        version.wrappingIncrement(ordering: .releasing)
     }
 
     private static func build(_ snapshot: CatalogSnapshot, previous: Table?, policy: CachePolicy,
