@@ -74,7 +74,7 @@ public final class WharfServer: Service, @unchecked Sendable {
         let catalog = self.catalog
         let responder = StaticResponder(
             site: site, compression: CompressionCache(budget: config.cache.compressCacheBytes), pool: pool,
-            maxRanges: config.limits.maxRanges, onStaleFile: { [pool] in
+            maxRanges: config.limits.maxRanges, metrics: metrics, onStaleFile: { [pool] in
                 // Re-hash soon, off the event loop.
                 pool.threadPool.submit { _ in catalog.rescan() }
             })

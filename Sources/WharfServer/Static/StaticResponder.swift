@@ -17,6 +17,7 @@ struct StaticResponder: Sendable {
     let compression: CompressionCache
     let pool: BlockingPool
     let maxRanges: Int
+    let metrics: ServerMetrics
     /// Called when a file on disk no longer matches its catalog entry.
     let onStaleFile: @Sendable () -> Void
 
@@ -98,8 +99,10 @@ struct StaticResponder: Sendable {
             return .ready(serve(variant, fields, isGet: head.method == .GET, isHead: isHead))
         }
         if let variant = compression.cached(asset, coding) {
+            metrics.compressedHits.increment()
             return .ready(serve(variant, fields, isGet: head.method == .GET, isHead: isHead))
         }
+        metrics.compressedMisses.increment()
         let isGet = head.method == .GET
         let future = compression.compress(asset, coding, pool: pool, on: eventLoop)
             .map { variant in serve(variant, fields, isGet: isGet, isHead: isHead) }
@@ -123,6 +126,7 @@ struct StaticResponder: Sendable {
                                     ifUnmodifiedSince: fields.ifUnmodifiedSince, ifRange: fields.ifRange)
             switch pre.evaluate(isGetOrHead: true, hasRange: rangeField != nil, etag: v.etag, lastModified: v.lastModified) {
             case .notModified:
+                metrics.notModified.increment()
                 var r = Reply(status: .notModified, fields: v.validatorFields, body: [], sendBody: false)
                 r.prebuilt = v.http1Head304
                 r.h2Fields = v.h2Fields304
@@ -155,6 +159,7 @@ struct StaticResponder: Sendable {
                              extra: [("Content-Range", "bytes */\(v.length)")] + v.validatorFields, sendBody: !isHead, route: .static)
             }
         }
+        if v.memoryBody != nil { metrics.memoryHits.increment() } else { metrics.diskHits.increment() }
         var r = Reply(status: .ok, fields: v.fields200, body: v.segments(), sendBody: !isHead)
         if isHead {
             r.prebuilt = v.http1Full200.getSlice(at: v.http1Full200.readerIndex, length: v.http1Head200Length)

@@ -38,8 +38,9 @@ final class ServerMetrics: Sendable {
             Counter(label: "wharf_http_response_body_bytes_total", dimensions: [("route", route.rawValue)], factory: factory)
         }
         latency = Timer(label: "wharf_http_request_duration_seconds", dimensions: [], factory: factory)
-        memoryHits = Counter(label: "wharf_static_responses_total", dimensions: [("source", "memory")], factory: factory)
-        diskHits = Counter(label: "wharf_static_responses_total", dimensions: [("source", "disk")], factory: factory)
+        // Full 200s by where the body came from: the in-memory cache or a file streamed from disk.
+        memoryHits = Counter(label: "wharf_static_full_responses_total", dimensions: [("source", "memory")], factory: factory)
+        diskHits = Counter(label: "wharf_static_full_responses_total", dimensions: [("source", "disk")], factory: factory)
         compressedHits = Counter(label: "wharf_compress_cache_lookups_total", dimensions: [("result", "hit")], factory: factory)
         compressedMisses = Counter(label: "wharf_compress_cache_lookups_total", dimensions: [("result", "miss")], factory: factory)
         notModified = Counter(label: "wharf_static_not_modified_total", dimensions: [], factory: factory)

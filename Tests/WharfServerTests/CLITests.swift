@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+
+/// The real `wharf` binary: exit codes and messages for bad configuration, and a SIGTERM that
+/// drains an in-flight response before the process exits 0.
+@Suite(.serialized) struct CLITests {
+    /// `.build/<config>/wharf`, built next to the test bundle by `swift build --build-tests`.
+    static func binary() throws -> URL {
+        var candidates: [URL] = []
+        if let exe = Bundle.main.executableURL { candidates.append(exe.deletingLastPathComponent()) }
+        candidates.append(Bundle.main.bundleURL.deletingLastPathComponent())
+        candidates.append(URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent())
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        candidates.append(root.appendingPathComponent(".build/debug"))
+        for dir in candidates {
+            let url = dir.appendingPathComponent("wharf")
+            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+        }
+        throw TestFailure("wharf binary not found next to the tests (run `swift build --build-tests` first)")
+    }
+
+    struct Launched {
+        let process: Process
+        let stderr: URL
+        var log: String { (try? String(contentsOf: stderr, encoding: .utf8)) ?? "" }
+    }
+
+    static func launch(_ args: [String], cwd: URL, env: [String: String] = [:]) throws -> Launched {
+        let p = Process()
+        p.executableURL = try binary()
+        p.arguments = args
+        p.currentDirectoryURL = cwd
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("WHARF_") }
+        environment.merge(env) { $1 }
+        p.environment = environment
+        let err = cwd.appendingPathComponent("stderr-\(UUID().uuidString).log")
+        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+        p.standardError = try FileHandle(forWritingTo: err)
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        return Launched(process: p, stderr: err)
+    }
+
+    static func tempDir() throws -> URL {
+        let d = FileManager.default.temporaryDirectory.appendingPathComponent("wharf-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+        return d
+    }
+
+    @Test(arguments: [
+        (["serve", "--listen", "nope"], "", "--listen"),
+        (["serve", "--root", "/nonexistent/wharf-root"], "", "root"),
+        (["serve"], "[limits]\nmax_connections = 0\n", "limits.max_connections"),
+        (["serve"], "colour = \"blue\"\n", "colour"),
+        (["serve", "--tls-cert", "/nonexistent.pem"], "", "tls"),
+    ])
+    func badConfigurationExitsNonZeroNamingTheKey(args: [String], toml: String, key: String) throws {
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("public"), withIntermediateDirectories: true)
+        if !toml.isEmpty { try toml.write(to: dir.appendingPathComponent("wharf.toml"), atomically: true, encoding: .utf8) }
+        var argv = args + ["--admin-listen", "127.0.0.1:0"]
+        if !args.contains("--listen") { argv += ["--listen", "127.0.0.1:0"] }
+        let run = try Self.launch(argv, cwd: dir)
+        run.process.waitUntilExit()
+        #expect(run.process.terminationStatus != 0)
+        #expect(run.log.contains(key), "stderr: \(run.log)")
+    }
+
+    @Test func sigtermDrainsInFlightResponsesThenExitsZero() async throws {
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let huge = (0..<(24 << 20)).map { UInt8(truncatingIfNeeded: $0 >> 9) }
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("site"), withIntermediateDirectories: true)
+        try Data(huge).write(to: dir.appendingPathComponent("site/huge.bin"))
+        let run = try Self.launch(["serve", "--root", "site", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"],
+                                  cwd: dir, env: ["WHARF_LOG_ACCESS": "off"])
+        defer { if run.process.isRunning { run.process.terminate() } }
+
+        var port: Int?
+        for _ in 0..<200 where port == nil {
+            try await Task.sleep(for: .milliseconds(50))
+            if let m = run.log.firstMatch(of: /listen=\S*:(\d+)/) { port = Int(m.1) }
+        }
+        let p = try #require(port, "no listen line in: \(run.log)")
+        let raw = try RawClient(port: p, receiveBuffer: 4096)
+        raw.send("GET /huge.bin HTTP/1.1\r\nHost: x\r\n\r\n")
+        let first = raw.read(count: 1000)
+        #expect(first.count == 1000)
+        kill(run.process.processIdentifier, SIGTERM)
+        let all = first + raw.readAll()
+        let text = String(decoding: all.prefix(400), as: UTF8.self)
+        #expect(text.hasPrefix("HTTP/1.1 200"))
+        let headEnd = try #require(all.firstRange(of: [13, 10, 13, 10])?.upperBound)
+        #expect(all.count - headEnd == huge.count)
+        run.process.waitUntilExit()
+        #expect(run.process.terminationReason == .exit)
+        #expect(run.process.terminationStatus == 0)
+    }
+}
