@@ -12,9 +12,14 @@ final class HTTP2StreamHandler: ChannelInboundHandler {
     private var head: HTTPRequestHead?
     private var bodyBytes = 0
     private var done = false
+    private var remote = "-"
 
     init(services: ServerServices) {
         self.services = services
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if services.accessLog != nil, let ip = context.channel.parent?.remoteAddress?.ipAddress { remote = ip }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -58,7 +63,7 @@ final class HTTP2StreamHandler: ChannelInboundHandler {
         headers.add(name: "date", value: DateCache.current.date)
         let head = HTTPResponseHead(version: .http2, status: reply.status, headers: headers)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
-        services.recordRequest(head: request, reply: reply, start: start, remote: "-", http: "HTTP/2")
+        services.recordRequest(head: request, reply: reply, start: start, remote: remote, http: "HTTP/2")
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
         guard reply.sendBody else {
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
