@@ -123,7 +123,6 @@ public final class WharfServer: Service, @unchecked Sendable {
                 }
             }
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
                 // Connection cap: close at once beyond it, before any parsing.
                 if connections.loadThenWrappingIncrement(ordering: .relaxed) >= config.limits.maxConnections {

@@ -41,14 +41,22 @@ final class ConnectionClock {
 
     func enterIdle() {
         phase = .idle
-        deadline = .now() + idleTimeout
+        deadline = Self.coarse(sweeper) + idleTimeout
     }
 
     func bytesArrived() {
         if phase == .idle {
             phase = .head
-            deadline = .now() + headerReadTimeout
+            deadline = Self.coarse(sweeper) + headerReadTimeout
         }
+    }
+
+    /// The sweeper's clock, read at its last sweep, plus one sweep interval: no clock read per
+    /// request, and a deadline never fires early (at most two intervals late).
+    @inline(__always)
+    private static func coarse(_ sweeper: DeadlineSweeper?) -> NIODeadline {
+        guard let sweeper else { return .now() }
+        return sweeper.now + sweeper.interval
     }
 
     func headComplete() {
@@ -76,7 +84,9 @@ final class DeadlineSweeper {
     private var clocks: [ObjectIdentifier: ConnectionClock] = [:]
     private var task: RepeatedTask?
     private let loop: any EventLoop
-    private let interval: TimeAmount
+    let interval: TimeAmount
+    /// The time of the last sweep (refreshed when the first connection attaches).
+    private(set) var now = NIODeadline.now()
 
     private init(loop: any EventLoop, interval: TimeAmount) {
         self.loop = loop
@@ -94,6 +104,7 @@ final class DeadlineSweeper {
     func add(_ clock: ConnectionClock) {
         clocks[ObjectIdentifier(clock)] = clock
         if task == nil {
+            now = .now()
             let bound = NIOLoopBound(self, eventLoop: loop)
             task = loop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
                 bound.value.sweep()
@@ -110,7 +121,7 @@ final class DeadlineSweeper {
     }
 
     private func sweep() {
-        let now = NIODeadline.now()
+        now = .now()
         for clock in Array(clocks.values) { clock.check(now) }
     }
 }

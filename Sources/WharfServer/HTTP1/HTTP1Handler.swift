@@ -61,8 +61,8 @@ final class HTTP1Handler: ChannelInboundHandler {
                 break
             }
         }
-        clock.enterIdle()
         clock.attach(context.eventLoop)
+        clock.enterIdle()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -206,6 +206,10 @@ final class HTTP1Handler: ChannelInboundHandler {
     private func write(_ context: ChannelHandlerContext, _ head: HTTPRequestHead, _ reply: Reply, close: Bool,
                        track: Bool = true) -> EventLoopFuture<Void>? {
         let code = reply.status.code
+        if !close, !track, head.version.minor >= 1, let v = reply.variant, let whole = dates.whole200(v) {
+            context.writeAndFlush(wrapOutboundOut(.byteBuffer(whole)), promise: nil)
+            return nil
+        }
         if let prebuilt = reply.prebuilt, !close, head.version.minor >= 1, let prefix = dates.prefix(for: code) {
             context.write(wrapOutboundOut(.byteBuffer(prefix)), promise: nil)
             if !reply.sendBody || reply.prebuiltIncludesBody {

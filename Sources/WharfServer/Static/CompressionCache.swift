@@ -59,7 +59,7 @@ final class CompressionCache: Sendable {
         }
         if let existing { return existing.hop(to: eventLoop) }
 
-        let plain = asset.variants[.identity]!
+        let plain = asset.identity
         let future = pool.submit(on: eventLoop) { () throws -> PreparedVariant in
             let source: [UInt8]
             if let body = plain.memoryBody {

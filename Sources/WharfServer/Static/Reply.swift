@@ -20,6 +20,15 @@ enum BodySegment: Sendable {
 /// The kind of route that answered, for metrics and the access log.
 enum RouteKind: String, Sendable, CaseIterable {
     case `static`, admin, error
+
+    /// Position in `allCases`, for metric arrays (no hashing on the hot path).
+    var index: Int {
+        switch self {
+        case .static: 0
+        case .admin: 1
+        case .error: 2
+        }
+    }
 }
 
 /// A response ready to be written by the HTTP/1.1 or HTTP/2 writer.
@@ -42,6 +51,8 @@ struct Reply: Sendable {
     var prebuiltIncludesBody = false
     /// Precomputed HTTP/2 header fields (without `:status` and `date`).
     var h2Fields: HTTPHeaders?
+    /// For a full 200 from memory: the variant, so the writer can use its whole-response cache.
+    var variant: PreparedVariant?
 
     var bodyLength: Int { body.reduce(0) { $0 + $1.count } }
 

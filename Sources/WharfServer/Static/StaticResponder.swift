@@ -69,7 +69,7 @@ struct StaticResponder: Sendable {
 
     private func notFound(_ table: StaticSite.Table, path: String, isHead: Bool) -> Reply {
         let cache = PreparedVariant.cacheFields(site.policy.notFoundDirectives(forPath: path))
-        if let page = table.notFound?.variants[.identity], page.memoryBody != nil {
+        if let page = table.notFound?.identity, page.memoryBody != nil {
             var r = Reply(status: .notFound,
                           fields: [("Content-Type", page.contentType), ("Content-Length", String(page.length))] + cache,
                           body: page.segments(), sendBody: !isHead)
@@ -84,7 +84,7 @@ struct StaticResponder: Sendable {
         let fields = RequestFields(head.headers)
         let acceptField = fields.acceptEncoding
         let coding: ContentCoding
-        if acceptField == nil && asset.variants.count == 1 && !asset.compressOnTheFly {
+        if acceptField == nil && asset.br == nil && asset.gzip == nil && !asset.compressOnTheFly {
             coding = .identity
         } else {
             guard let chosen = AcceptEncoding.parse(acceptField).select(from: asset.offered) else {
@@ -95,7 +95,7 @@ struct StaticResponder: Sendable {
             }
             coding = chosen
         }
-        if let variant = asset.variants[coding] {
+        if let variant = asset.variant(coding) {
             return .ready(serve(variant, fields, isGet: head.method == .GET, isHead: isHead))
         }
         if let variant = compression.cached(asset, coding) {
@@ -109,7 +109,7 @@ struct StaticResponder: Sendable {
             .recover { error in
                 if error is BlockingPool.Overloaded {
                     // Busy: the plain file is always a correct answer.
-                    return serve(asset.variants[.identity]!, fields, isGet: isGet, isHead: isHead)
+                    return serve(asset.identity, fields, isGet: isGet, isHead: isHead)
                 }
                 return .text(.internalServerError, "compression failed", sendBody: !isHead)
             }
@@ -166,6 +166,7 @@ struct StaticResponder: Sendable {
         } else if v.memoryBody != nil {
             r.prebuilt = v.http1Full200
             r.prebuiltIncludesBody = true
+            r.variant = v
         } else {
             r.prebuilt = v.http1Full200
         }

@@ -7,29 +7,35 @@ import WharfHTTP
 final class PreparedAsset: Sendable {
     let asset: Asset
     let directives: CacheDirectives
-    /// The plain file first, then siblings; chosen by coding.
-    let variants: [ContentCoding: PreparedVariant]
+    /// The plain file.
+    let identity: PreparedVariant
+    let br: PreparedVariant?
+    let gzip: PreparedVariant?
     /// Whether missing br/gzip variants may be made on the fly.
     let compressOnTheFly: Bool
+    /// Codings a client can be offered: siblings, on-the-fly ones, and the plain file last.
+    let offered: [ContentCoding]
 
     init(asset: Asset, policy: CachePolicy, compressMaxFileBytes: Int) {
         self.asset = asset
         let directives = policy.directives(forPath: asset.urlPath, contentType: asset.contentType)
         self.directives = directives
-        var variants: [ContentCoding: PreparedVariant] = [:]
-        variants[.identity] = PreparedVariant.from(asset, asset.identity, directives: directives)
-        for v in asset.precompressed {
-            variants[v.coding] = PreparedVariant.from(asset, v, directives: directives)
-        }
-        self.variants = variants
-        self.compressOnTheFly = asset.isCompressible && asset.precompressed.isEmpty
+        identity = PreparedVariant.from(asset, asset.identity, directives: directives)
+        br = asset.variant(.br).map { PreparedVariant.from(asset, $0, directives: directives) }
+        gzip = asset.variant(.gzip).map { PreparedVariant.from(asset, $0, directives: directives) }
+        compressOnTheFly = asset.isCompressible && asset.precompressed.isEmpty
             && asset.identity.length <= compressMaxFileBytes && asset.identity.length > 0
+        offered = compressOnTheFly ? [.br, .gzip, .identity] : asset.availableCodings
     }
 
-    /// Codings a client can be offered: siblings, on-the-fly ones, and the plain file last.
-    var offered: [ContentCoding] {
-        if compressOnTheFly { return [.br, .gzip, .identity] }
-        return asset.availableCodings
+    /// The prepared representation for a coding, if it exists (not counting on-the-fly ones).
+    @inline(__always)
+    func variant(_ coding: ContentCoding) -> PreparedVariant? {
+        switch coding {
+        case .identity: identity
+        case .br: br
+        case .gzip: gzip
+        }
     }
 }
 

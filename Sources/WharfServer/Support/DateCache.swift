@@ -23,11 +23,18 @@ final class DateCache {
     private var _prefix200 = ByteBuffer()
     private var _prefix206 = ByteBuffer()
     private var _prefix304 = ByteBuffer()
+    /// Whole 200 responses (status line, Date, headers, body) of small hot variants, valid for the
+    /// current second. The entry keeps its variant alive, so an identifier is never reused for
+    /// another variant while cached.
+    private var whole: [ObjectIdentifier: (variant: PreparedVariant, bytes: ByteBuffer)] = [:]
+    static let wholeMaxBytes = 16 * 1024
+    static let wholeMaxEntries = 1024
 
     private func refresh() {
         let now = time(nil)
         if now == second { return }
         second = now
+        whole.removeAll(keepingCapacity: true)
         dateValue = HTTPDate.format(Int64(now))
         _prefix200 = Self.prefix("HTTP/1.1 200 OK", dateValue)
         _prefix206 = Self.prefix("HTTP/1.1 206 Partial Content", dateValue)
@@ -52,6 +59,21 @@ final class DateCache {
         case 304: return _prefix304
         default: return nil
         }
+    }
+
+    /// One buffer holding the whole 200 response of a small in-memory variant, built at most once
+    /// per second per thread; nil for large variants (for them, two writes cost nothing extra).
+    func whole200(_ v: PreparedVariant) -> ByteBuffer? {
+        refresh()
+        let id = ObjectIdentifier(v)
+        if let hit = whole[id] { return hit.bytes }
+        guard v.http1Full200.readableBytes <= Self.wholeMaxBytes, whole.count < Self.wholeMaxEntries else { return nil }
+        var b = ByteBuffer()
+        b.reserveCapacity(_prefix200.readableBytes + v.http1Full200.readableBytes)
+        b.writeImmutableBuffer(_prefix200)
+        b.writeImmutableBuffer(v.http1Full200)
+        whole[id] = (v, b)
+        return b
     }
 
     var date: String {

@@ -49,11 +49,8 @@ final class ServerMetrics: Sendable {
         catalogAssets = Meter(label: "wharf_catalog_assets", dimensions: [], factory: factory)
     }
 
-    private static let routeIndex: [RouteKind: Int] = Dictionary(
-        uniqueKeysWithValues: RouteKind.allCases.enumerated().map { ($1, $0) })
-
     func record(route: RouteKind, status: UInt, bodyBytes: Int, nanoseconds: Int64) {
-        let r = Self.routeIndex[route]!
+        let r = route.index
         let cls = min(max(Int(status / 100), 1), 5) - 1
         requests[r][cls].increment()
         if bodyBytes > 0 { bytes[r].increment(by: bodyBytes) }
