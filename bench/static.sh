@@ -7,7 +7,7 @@
 #
 # Environment:
 #   DURATION=10            seconds of each measured wrk run (after a 2 s warm-up)
-#   ROUNDS=3               alternating runs per server and file; the median run is reported
+#   ROUNDS=3               alternating runs per server and file; medians are reported
 #   WHARF_BIN=path         use this wharf binary instead of building .build/release/wharf
 #   SERVERS="nginx wharf"  which servers to measure; SERVERS=nginx measures nginx alone
 #
@@ -281,9 +281,11 @@ wrk_run() {   # url accept-encoding seconds [--latency]
 
 declare -A RPS=() P99=() NOTE=() ALL=()
 # Loopback numbers on a shared 2-core machine move by ±10% from one run to the next, so each
-# server is measured ROUNDS times, alternating with the other, and the median run is reported.
-median_run() {   # prints "rps p99" of the run with the median rate
-  sort -n | awk '{ line[NR] = $0 } END { print line[int((NR + 1) / 2)] }'
+# server is measured ROUNDS times, alternating with the other, and the medians are reported: of
+# the rates and, separately, of the p99s (the p99 of the run with the median rate would be as
+# noisy as a single run).
+median_of() {   # column number; prints the median of that column of "rps p99" lines
+  awk -v c="$1" '{ print $c }' | sort -g | awk '{ v[NR] = $0 } END { print v[int((NR + 1) / 2)] }'
 }
 to_ms() {   # wrk latency (e.g. 608.00us, 1.17ms, 1.02s) in milliseconds
   awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'
@@ -309,8 +311,8 @@ for f in "${FILES[@]}"; do
     done
   done
   for s in "${measured[@]}"; do
-    read -r RPS[$s/$f] P99[$s/$f] < <(printf '%s' "${ALL[$s/$f]}" | median_run)
-    P99[$s/$f]="${P99[$s/$f]}ms"
+    RPS[$s/$f]=$(printf '%s' "${ALL[$s/$f]}" | median_of 1)
+    P99[$s/$f]="$(printf '%s' "${ALL[$s/$f]}" | median_of 2)ms"
     log "$s /$f runs (req/s p99ms): $(printf '%s' "${ALL[$s/$f]}" | tr '\n' ';')"
   done
 done
@@ -329,5 +331,5 @@ cell() { local v=${1:-}; echo "${v:-—}"; }
       "$(cell "${P99[nginx/$f]:-}")" "$(cell "${P99[wharf/$f]:-}")"
   done
   echo
-  echo "wrk -t1 -c50 -d${DURATION}s --latency on CPU 1; servers on CPU 0, one worker each; median of $ROUNDS alternating runs; $(nproc) CPUs, ${busy}% busy before start."
+  echo "wrk -t1 -c50 -d${DURATION}s --latency on CPU 1; servers on CPU 0, one worker each; medians of $ROUNDS alternating runs; $(nproc) CPUs, ${busy}% busy before start."
 } | tee "$out/summary.md"
