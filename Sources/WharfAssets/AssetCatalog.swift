@@ -49,6 +49,14 @@ public final class AssetCatalog: @unchecked Sendable {
         thread.start()
     }
 
+    /// Asks the watcher thread to re-scan now rather than at the end of its interval. Calls made
+    /// while a scan is pending coalesce into one, so callers on hot paths may call it freely.
+    public func requestRescan() {
+        wake.lock()
+        wake.signal()
+        wake.unlock()
+    }
+
     /// Re-scans now, on the calling thread (used by the watcher and by tests).
     public func rescan() {
         scanLock.withLock { rescanLocked() }

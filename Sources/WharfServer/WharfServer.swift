@@ -74,9 +74,9 @@ public final class WharfServer: Service, @unchecked Sendable {
         let catalog = self.catalog
         let responder = StaticResponder(
             site: site, compression: CompressionCache(budget: config.cache.compressCacheBytes), pool: pool,
-            maxRanges: config.limits.maxRanges, metrics: metrics, onStaleFile: { [pool] in
+            maxRanges: config.limits.maxRanges, metrics: metrics, onStaleFile: {
                 // Re-hash soon, off the event loop.
-                pool.threadPool.submit { _ in catalog.rescan() }
+                catalog.requestRescan()
             })
         let accessLog: AccessLog?
         switch config.accessLog {
@@ -161,9 +161,12 @@ public final class WharfServer: Service, @unchecked Sendable {
             let guardTask = channel.eventLoop.scheduleTask(in: .seconds(Int64(limits.headerReadTimeout.rounded(.up)))) {
                 channel.close(promise: nil)
             }
+            channel.closeFuture.whenComplete { _ in guardTask.cancel() }
+            let quiesceGuard = CloseOnQuiesce()
             try sync.addHandler(ApplicationProtocolNegotiationHandler { result, channel in
                 guardTask.cancel()
                 return channel.eventLoop.makeCompletedFuture {
+                    channel.pipeline.syncOperations.removeHandler(quiesceGuard, promise: nil)
                     switch result {
                     case .negotiated("h2"):
                         try configureHTTP2(channel, services: services)
@@ -172,10 +175,12 @@ public final class WharfServer: Service, @unchecked Sendable {
                     }
                 }
             })
+            try sync.addHandler(quiesceGuard)
         } else {
             let idle = channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(limits.idleTimeout * 1e9))) {
                 channel.close(promise: nil)
             }
+            channel.closeFuture.whenComplete { _ in idle.cancel() }
             try sync.addHandler(ProtocolSniffer(
                 http1: { ch in
                     idle.cancel()
@@ -199,7 +204,9 @@ public final class WharfServer: Service, @unchecked Sendable {
         let sync = channel.pipeline.syncOperations
         let decoder = HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop,
                                          limitConfiguration: decoderLimits)
-        try sync.addHandler(ByteToMessageHandler(TimedRequestDecoder(decoder, clock: clock)))
+        // The decoder consumes as it parses; this bound only bites if parsing stops with bytes queued.
+        try sync.addHandler(ByteToMessageHandler(TimedRequestDecoder(decoder, clock: clock),
+                                                 maximumBufferSize: max(1 << 20, 2 * limits.maxHeaderBytes)))
         try sync.addHandler(HTTP1Handler(services: services, clock: clock, isTLS: isTLS))
     }
 

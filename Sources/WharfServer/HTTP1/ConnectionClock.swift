@@ -4,14 +4,16 @@ import NIOPosix
 
 /// Timeouts of one HTTP/1.1 connection. Idle: waiting for the first byte of the next request
 /// (closed quietly after `idleTimeout`). Head: bytes of a request arrived but not its whole
-/// head yet (408 after `headerReadTimeout`: the slowloris defence). Busy: a request is being
-/// answered; no deadline.
+/// head yet (408 after `headerReadTimeout`: the slowloris defence). Body: a request body is
+/// being read (408 when a chunk takes longer than `headerReadTimeout`). Sending: responses wait
+/// for the client to read them (closed after `idleTimeout` without progress). Busy: a request is
+/// being answered; no deadline.
 ///
 /// A phase change only stores a deadline: scheduling and cancelling a NIO timer per request
 /// showed up as the largest cost of a static hit. The event loop's ``DeadlineSweeper`` checks
 /// the deadlines a few times per `headerReadTimeout` instead.
 final class ConnectionClock {
-    enum Phase { case idle, head, busy }
+    enum Phase { case idle, head, body, busy, sending }
 
     private(set) var phase: Phase = .idle
     private(set) var deadline: NIODeadline = .distantFuture
@@ -57,6 +59,20 @@ final class ConnectionClock {
     private static func coarse(_ sweeper: DeadlineSweeper?) -> NIODeadline {
         guard let sweeper else { return .now() }
         return sweeper.now + sweeper.interval
+    }
+
+    /// Request body bytes are expected: each chunk must follow the last within the header timeout.
+    func readingBody() {
+        phase = .body
+        deadline = Self.coarse(sweeper) + headerReadTimeout
+    }
+
+    /// Output is waiting for the client to read it: it must make progress within the idle
+    /// timeout (nginx's send_timeout). Kept if already armed, so a stalled client is not renewed.
+    func sending() {
+        guard phase != .sending else { return }
+        phase = .sending
+        deadline = Self.coarse(sweeper) + idleTimeout
     }
 
     func headComplete() {

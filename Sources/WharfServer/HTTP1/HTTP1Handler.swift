@@ -35,6 +35,7 @@ final class HTTP1Handler: ChannelInboundHandler {
     /// The end of the last response written, for closing or idling only once it has been sent.
     private var lastWrite: EventLoopFuture<Void>?
     private var requestsServed = 0
+    private var draining = false
 
     init(services: ServerServices, clock: ConnectionClock, isTLS: Bool) {
         self.services = services
@@ -53,10 +54,14 @@ final class HTTP1Handler: ChannelInboundHandler {
             guard let self else { return }
             let context = loopBound.value
             switch phase {
-            case .idle:
+            case .idle, .sending:
+                // Idle keep-alive, or a client that stopped reading its response (send_timeout).
+                self.closing = true
                 context.close(promise: nil)
             case .head:
                 self.writeAndClose(context, .text(.requestTimeout, "request header timeout", close: true))
+            case .body:
+                self.writeAndClose(context, .text(.requestTimeout, "request body timeout", close: true))
             case .busy:
                 break
             }
@@ -73,34 +78,108 @@ final class HTTP1Handler: ChannelInboundHandler {
         guard !closing else { return }
         switch unwrapInboundIn(data) {
         case .head(let head):
-            clock.headComplete()
             reading = head
             bodyBytes = 0
             if head.uri.utf8.count > services.config.limits.maxURIBytes {
                 writeAndClose(context, .text(.uriTooLong, "request-target too long", close: true))
+                return
+            }
+            if head.method == .CONNECT || Self.isUpgrade(head) {
+                // NIO's decoder stops parsing after an upgrade or CONNECT; we support neither, so
+                // answer and close rather than leave a connection that reads nothing more.
+                writeAndClose(context, .text(head.method == .CONNECT ? .methodNotAllowed : .badRequest,
+                                             head.method == .CONNECT ? "CONNECT is not supported" : "protocol upgrade is not supported",
+                                             extra: head.method == .CONNECT ? [("Allow", StaticResponder.allow)] : [], close: true))
+                return
+            }
+            if Self.hasBody(head) {
+                clock.readingBody()
+            } else {
+                clock.headComplete()
             }
         case .body(let chunk):
             bodyBytes += chunk.readableBytes
+            clock.readingBody()
             if bodyBytes > services.config.limits.maxRequestBodyBytes {
                 writeAndClose(context, .text(.payloadTooLarge, "request body too large", close: true))
             }
         case .end:
             guard let head = reading else { return }
             reading = nil
-            if busy || !queue.isEmpty {
-                queue.append(head)
-                if queue.count >= services.config.limits.maxPipelinedRequests && !readPaused {
-                    // Stop reading until the backlog is answered (TCP backpressure on the client).
-                    readPaused = true
-                    _ = context.channel.setOption(ChannelOptions.autoRead, value: false)
-                }
-            } else {
-                handle(context, head)
+            clock.headComplete()
+            queue.append(head)
+            let limit = services.config.limits.maxPipelinedRequests
+            if queue.count > limit * 4 {
+                // Far more read-ahead than allowed even with reading paused: an abusive client.
+                closing = true
+                context.close(promise: nil)
+                return
+            }
+            if queue.count >= limit && !readPaused {
+                // Stop reading until the backlog is answered (TCP backpressure on the client).
+                readPaused = true
+                _ = context.channel.setOption(ChannelOptions.autoRead, value: false)
+            }
+            drain(context)
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            if clock.phase == .sending { clock.headComplete() }
+            drain(context)
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    /// Answers queued requests in order, in a loop (never by recursion), while nothing is in
+    /// flight asynchronously and the client is reading what we send.
+    private func drain(_ context: ChannelHandlerContext) {
+        guard !draining else { return }
+        draining = true
+        defer { draining = false }
+        while !busy, !closing, let head = queue.first {
+            guard context.channel.isWritable else {
+                // The client is not reading: hold further requests, and close if it stays so.
+                clock.sending()
+                return
+            }
+            queue.removeFirst()
+            if readPaused && queue.count <= services.config.limits.maxPipelinedRequests / 2 {
+                readPaused = false
+                _ = context.channel.setOption(ChannelOptions.autoRead, value: true)
+            }
+            handle(context, head)
+        }
+        guard !busy, !closing, queue.isEmpty else { return }
+        if quiescing {
+            closeAfterWrites(context)
+        } else if reading == nil {
+            goIdle(context)
+        }
+    }
+
+    /// The idle clock starts once tracked responses (files) have left, and at once for prebuilt
+    /// ones (nginx's send_timeout semantics: a client that does not read is cut after idle_timeout).
+    private func goIdle(_ context: ChannelHandlerContext) {
+        guard let pending = lastWrite else {
+            clock.enterIdle()
+            return
+        }
+        clock.sending()
+        let served = requestsServed
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        pending.whenComplete { _ in
+            let handler = bound.value
+            if handler.requestsServed == served, handler.reading == nil, !handler.busy, !handler.closing,
+               handler.queue.isEmpty {
+                handler.lastWrite = nil
+                handler.clock.enterIdle()
             }
         }
     }
 
-    /// Answers one complete request.
+    /// Answers one complete request; sets `busy` while an answer is produced asynchronously.
     private func handle(_ context: ChannelHandlerContext, _ head: HTTPRequestHead) {
         let start = NIODeadline.now()
         requestsServed &+= 1
@@ -121,66 +200,47 @@ final class HTTP1Handler: ChannelInboundHandler {
                 case .failure: reply = .text(.internalServerError, "internal error")
                 }
                 handler.send(context, head, reply, keepAlive: keepAlive, start: start)
+                handler.drain(context)
             }
         }
     }
 
-    /// Writes a reply, then moves on to the next queued request (or closes).
+    /// Writes a reply. A body that fails half-way (its headers already sent) closes the
+    /// connection: the client must not read the next response as the rest of this one.
     private func send(_ context: ChannelHandlerContext, _ head: HTTPRequestHead, _ reply: Reply, keepAlive: Bool, start: NIODeadline) {
         let close = reply.close || !keepAlive
         let streamsFile = reply.sendBody && reply.body.contains { if case .file = $0 { return true } else { return false } }
         // Completion is tracked only where something waits for it (closing, streaming a file);
-        // a prebuilt response is fire-and-forget, like nginx's send_timeout it is bounded by the
-        // idle timeout that starts right away.
+        // a prebuilt response is fire-and-forget.
         let done = write(context, head, reply, close: close, track: close || streamsFile)
         services.recordRequest(head: head, reply: reply, start: start, remote: remote, http: head.version.minor == 0 ? "HTTP/1.0" : "HTTP/1.1")
         if close {
             closing = true
+            clock.sending() // a client that never reads the last response is still cut off
             let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
             done?.whenComplete { _ in loopBound.value.close(promise: nil) }
             return
         }
+        guard let done else { return }
         lastWrite = done
-        if let done, bodyIsAsync(reply) {
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        if bodyIsAsync(reply) {
             busy = true
-            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             done.whenComplete { result in
                 let (handler, context) = bound.value
                 handler.busy = false
                 if case .failure = result {
+                    handler.closing = true
                     context.close(promise: nil)
                     return
                 }
-                handler.next(context)
+                handler.drain(context)
             }
         } else {
-            next(context)
-        }
-    }
-
-    private func next(_ context: ChannelHandlerContext) {
-        if let head = queue.popFirst() {
-            if readPaused && queue.count < services.config.limits.maxPipelinedRequests / 2 {
-                readPaused = false
-                _ = context.channel.setOption(ChannelOptions.autoRead, value: true)
-            }
-            handle(context, head)
-        } else if quiescing {
-            closeAfterWrites(context)
-        } else if reading == nil {
-            // The idle clock starts once the response has left, not when it was queued: a slow
-            // client downloading a large file is not idle.
-            guard let pending = lastWrite else {
-                clock.enterIdle()
-                return
-            }
-            let served = requestsServed
-            let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-            pending.whenComplete { _ in
-                let handler = bound.value
-                if handler.requestsServed == served, handler.reading == nil, !handler.busy, !handler.closing {
-                    handler.clock.enterIdle()
-                }
+            done.whenFailure { _ in
+                let (handler, context) = bound.value
+                handler.closing = true
+                context.close(promise: nil)
             }
         }
     }
@@ -188,11 +248,21 @@ final class HTTP1Handler: ChannelInboundHandler {
     /// Closes once everything written so far has been sent (writes complete in order).
     private func closeAfterWrites(_ context: ChannelHandlerContext) {
         closing = true
-        clock.cancel()
+        clock.sending()
         let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
         context.writeAndFlush(wrapOutboundOut(.byteBuffer(ByteBuffer()))).whenComplete { _ in
             bound.value.close(promise: nil)
         }
+    }
+
+    static func isUpgrade(_ head: HTTPRequestHead) -> Bool {
+        guard head.headers.contains(name: "upgrade") else { return false }
+        return head.headers[canonicalForm: "connection"].contains { $0.lowercased() == "upgrade" }
+    }
+
+    static func hasBody(_ head: HTTPRequestHead) -> Bool {
+        if let cl = head.headers.first(name: "content-length") { return cl != "0" }
+        return head.headers.contains(name: "transfer-encoding")
     }
 
     /// Whether the body goes out through reads on the blocking pool (TLS + file).
@@ -320,7 +390,7 @@ final class HTTP1Handler: ChannelInboundHandler {
     private func writeAndClose(_ context: ChannelHandlerContext, _ reply: Reply) {
         guard !closing else { return }
         closing = true
-        clock.cancel()
+        clock.sending() // the error response gets idle_timeout to be read, then the connection goes
         if busy || !queue.isEmpty {
             context.close(promise: nil)
             return
@@ -351,7 +421,7 @@ final class HTTP1Handler: ChannelInboundHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is ChannelShouldQuiesceEvent {
             quiescing = true
-            if !busy && queue.isEmpty && reading == nil && clock.phase != .head {
+            if !busy && queue.isEmpty && reading == nil && clock.phase != .head && clock.phase != .body {
                 closeAfterWrites(context)
             }
             return

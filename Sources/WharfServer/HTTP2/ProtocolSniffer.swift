@@ -18,6 +18,15 @@ final class ProtocolSniffer: ChannelInboundHandler, RemovableChannelHandler {
         self.configureHTTP2 = http2
     }
 
+    /// Shutting down before the client said anything: nothing is in flight, close now.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent {
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var incoming = unwrapInboundIn(data)
         if buffered == nil {

@@ -8,13 +8,20 @@ import WharfHTTP
 /// Brotli at a fast quality, gzip at level 6, kept in memory up to a byte budget (least
 /// recently used out first). Concurrent requests for the same variant share one compression.
 final class CompressionCache: Sendable {
+    /// The file changed on disk since it was hashed; the request gets 503 and the catalog re-scans.
+    struct StaleSource: Error {}
+
+    /// Per URL and content: two URLs with the same bytes may have different caching headers,
+    /// and the prepared variant carries them.
     struct Key: Hashable, Sendable {
+        let urlPath: String
         let etag: String
         let coding: ContentCoding
     }
 
     private struct Entry {
-        let variant: PreparedVariant
+        /// nil: compressing this content does not pay; serve the plain variant.
+        let variant: PreparedVariant?
         /// Bytes held (0 when the entry only remembers that compressing did not pay).
         let size: Int
         var lastUse: UInt64
@@ -38,13 +45,13 @@ final class CompressionCache: Sendable {
 
     /// The cached variant, if present (and marks it recently used).
     func cached(_ asset: PreparedAsset, _ coding: ContentCoding) -> PreparedVariant? {
-        let key = Key(etag: asset.asset.identity.etag.opaqueTag, coding: coding)
+        let key = Key(urlPath: asset.asset.urlPath, etag: asset.asset.identity.etag.opaqueTag, coding: coding)
         return state.withLockedValue { s in
             guard var e = s.entries[key] else { return nil }
             s.clock &+= 1
             e.lastUse = s.clock
             s.entries[key] = e
-            return e.variant
+            return e.variant ?? asset.identity
         }
     }
 
@@ -52,20 +59,28 @@ final class CompressionCache: Sendable {
     /// plain variant is returned (and remembered) instead.
     func compress(_ asset: PreparedAsset, _ coding: ContentCoding, pool: BlockingPool,
                   on eventLoop: any EventLoop) -> EventLoopFuture<PreparedVariant> {
-        let key = Key(etag: asset.asset.identity.etag.opaqueTag, coding: coding)
-        let existing: EventLoopFuture<PreparedVariant>? = state.withLockedValue { s in
-            if let e = s.entries[key] { return eventLoop.makeSucceededFuture(e.variant) }
-            return s.inflight[key]
-        }
-        if let existing { return existing.hop(to: eventLoop) }
-
+        let key = Key(urlPath: asset.asset.urlPath, etag: asset.asset.identity.etag.opaqueTag, coding: coding)
         let plain = asset.identity
+        let promise = eventLoop.makePromise(of: PreparedVariant.self)
+        // Check and claim in one critical section, so one compression runs per key.
+        let existing: EventLoopFuture<PreparedVariant>? = state.withLockedValue { s in
+            if let e = s.entries[key] { return eventLoop.makeSucceededFuture(e.variant ?? plain) }
+            if let f = s.inflight[key] { return f }
+            s.inflight[key] = promise.futureResult
+            return nil
+        }
+        if let existing {
+            promise.succeed(plain) // unused
+            return existing.hop(to: eventLoop)
+        }
         let future = pool.submit(on: eventLoop) { () throws -> PreparedVariant in
             let source: [UInt8]
             if let body = plain.memoryBody {
                 source = Array(body.readableBytesView)
             } else {
                 source = try plain.file!.readAll(size: plain.length)
+                // The descriptor may see an in-place rewrite: compress only the hashed bytes.
+                guard ContentHash.of(source) == plain.etag.opaqueTag else { throw StaleSource() }
             }
             let packed: [UInt8]
             switch coding {
@@ -80,15 +95,19 @@ final class CompressionCache: Sendable {
                 memoryBody: ByteBuffer(bytes: packed), file: nil, fileIdentity: nil,
                 compressible: true, directives: asset.directives)
         }
-        state.withLockedValue { $0.inflight[key] = future }
+        future.cascade(to: promise)
         future.whenComplete { [self] result in
             state.withLockedValue { s in
                 s.inflight[key] = nil
                 guard case .success(let v) = result else { return }
-                let size = v === plain ? 0 : v.length
+                // When compressing did not pay, a marker is cached (not the plain variant, which
+                // would pin an old body or descriptor); it is charged a nominal 64 bytes.
+                let worth = v !== plain
+                let size = worth ? v.length : 64
                 guard size <= budget else { return }
                 s.clock &+= 1
-                s.entries[key] = Entry(variant: v, size: size, lastUse: s.clock)
+                if let old = s.entries[key] { s.bytes -= old.size }
+                s.entries[key] = Entry(variant: worth ? v : nil, size: size, lastUse: s.clock)
                 s.bytes += size
                 while s.bytes > budget, let victim = s.entries.min(by: { $0.value.lastUse < $1.value.lastUse }) {
                     s.entries[victim.key] = nil

@@ -18,6 +18,11 @@ final class PreparedVariant: Sendable {
     let fileIdentity: FileIdentity?
     /// Fields every response about this representation repeats (ETag, Last-Modified, caching, Vary).
     let validatorFields: [(String, String)]
+    /// Validators only, for 412 and 416: their answers are about this representation but must
+    /// not be cached under its long lifetimes.
+    var errorFields: [(String, String)] {
+        [("ETag", etag.headerValue), ("Last-Modified", HTTPDate.format(lastModified)), ("Cache-Control", "no-store")]
+    }
     /// Full 200 field list (representation metadata plus validators).
     let fields200: [(String, String)]
     /// Serialized 200 header lines + empty line (+ body when in memory).

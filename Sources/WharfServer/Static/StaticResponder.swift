@@ -34,7 +34,7 @@ struct StaticResponder: Sendable {
         case .GET: isHead = false
         case .HEAD: isHead = true
         case .OPTIONS:
-            var r = Reply(status: .noContent, fields: [("Allow", Self.allow), ("Content-Length", "0")], body: [], sendBody: false)
+            var r = Reply(status: .noContent, fields: [("Allow", Self.allow)], body: [], sendBody: false)
             r.route = .static
             return .ready(r)
         default:
@@ -43,7 +43,9 @@ struct StaticResponder: Sendable {
         let uri = head.uri
         let q = uri.utf8.firstIndex(of: UInt8(ascii: "?"))
         let rawPath = q.map { String(uri[..<$0]) } ?? uri
-        if let hit = table.assets[rawPath] {
+        // The raw path is looked up as is only when decoding could not change it.
+        if !rawPath.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "\\") || $0 >= 0x7F }),
+           let hit = table.assets[rawPath] {
             return serve(hit, head, isHead: isHead, on: eventLoop)
         }
         let target: RequestTarget
@@ -111,6 +113,11 @@ struct StaticResponder: Sendable {
                     // Busy: the plain file is always a correct answer.
                     return serve(asset.identity, fields, isGet: isGet, isHead: isHead)
                 }
+                if error is CompressionCache.StaleSource {
+                    onStaleFile()
+                    return .text(.serviceUnavailable, "file is being changed; retry", extra: [("Retry-After", "1")],
+                                 sendBody: !isHead, route: .static)
+                }
                 return .text(.internalServerError, "compression failed", sendBody: !isHead)
             }
         return .pending(future)
@@ -132,7 +139,7 @@ struct StaticResponder: Sendable {
                 r.h2Fields = v.h2Fields304
                 return r
             case .preconditionFailed:
-                return .text(.preconditionFailed, "precondition failed", extra: v.validatorFields, sendBody: !isHead, route: .static)
+                return .text(.preconditionFailed, "precondition failed", extra: v.errorFields, sendBody: !isHead, route: .static)
             case .proceed(let ok):
                 applyRange = ok && rangeField != nil
             }
@@ -150,13 +157,16 @@ struct StaticResponder: Sendable {
                 fields.append(("Content-Range", r.contentRange(completeLength: v.length)))
                 return Reply(status: .partialContent, fields: fields, body: v.segments(offset: r.offset, length: r.length), sendBody: !isHead)
             case .multiple(let ranges):
+                // A Content-Encoding would apply to the multipart body as a whole; rather than
+                // send something clients misread, an encoded variant ignores multiple ranges.
+                if v.coding != .identity { break }
                 return multipart(v, ranges, isHead: isHead)
             case .unsatisfiable:
                 return .text(.rangeNotSatisfiable, "range not satisfiable",
-                             extra: [("Content-Range", "bytes */\(v.length)")] + v.validatorFields, sendBody: !isHead, route: .static)
+                             extra: [("Content-Range", "bytes */\(v.length)")] + v.errorFields, sendBody: !isHead, route: .static)
             case .rejected(let reason):
                 return .text(.rangeNotSatisfiable, reason,
-                             extra: [("Content-Range", "bytes */\(v.length)")] + v.validatorFields, sendBody: !isHead, route: .static)
+                             extra: [("Content-Range", "bytes */\(v.length)")] + v.errorFields, sendBody: !isHead, route: .static)
             }
         }
         if v.memoryBody != nil { metrics.memoryHits.increment() } else { metrics.diskHits.increment() }

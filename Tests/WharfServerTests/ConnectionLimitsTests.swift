@@ -1,0 +1,97 @@
+import Foundation
+import Testing
+import WharfCompression
+import WharfHTTP
+@testable import WharfServer
+
+/// Connections that stall, upgrade or abuse the request stream, and per-URL correctness of the
+/// on-the-fly compression cache.
+@Suite(.serialized) struct ConnectionLimitsTests {
+    static let big = [UInt8](repeating: 0x5A, count: 8 << 20)
+
+    @Test func stalledRequestBodyGets408() async throws {
+        let s = try await TestServer(files: ["index.html": Array("hi".utf8)]) { c in c.limits.headerReadTimeout = 0.3 }
+        defer { Task { await s.stop() } }
+        let raw = try RawClient(port: s.port)
+        raw.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc") // 97 bytes never come
+        let start = Date()
+        let answer = String(decoding: raw.readAll(), as: UTF8.self)
+        #expect(answer.hasPrefix("HTTP/1.1 408"))
+        #expect(Date().timeIntervalSince(start) < 5)
+    }
+
+    @Test func upgradeAndConnectAreAnsweredThenClosed() async throws {
+        let s = try await TestServer(files: ["index.html": Array("hi".utf8)])
+        defer { Task { await s.stop() } }
+        let up = try RawClient(port: s.port)
+        up.send("GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n")
+        let a = String(decoding: up.readAll(), as: UTF8.self)
+        #expect(a.hasPrefix("HTTP/1.1 400"))
+        #expect(a.header("connection") == "close")
+        let connect = try RawClient(port: s.port)
+        connect.send("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n")
+        let b = String(decoding: connect.readAll(), as: UTF8.self)
+        #expect(b.hasPrefix("HTTP/1.1 405"))
+    }
+
+    @Test func aClientThatStopsReadingIsCutAfterTheIdleTimeout() async throws {
+        let s = try await TestServer(files: ["big.bin": Self.big]) { c in c.limits.idleTimeout = 0.5 }
+        defer { Task { await s.stop() } }
+        let raw = try RawClient(port: s.port, receiveBuffer: 4096)
+        raw.send("GET /big.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        _ = raw.read(count: 100)
+        try await Task.sleep(for: .seconds(2.5)) // read nothing for five idle timeouts
+        let rest = raw.readAll()
+        #expect(rest.count < Self.big.count) // the server gave up instead of holding the socket
+    }
+
+    @Test func pipelinedFloodFromANonReadingClientIsBounded() async throws {
+        let s = try await TestServer(files: ["big.bin": Self.big]) { c in
+            c.limits.maxPipelinedRequests = 4
+            c.limits.idleTimeout = 1
+        }
+        defer { Task { await s.stop() } }
+        let raw = try RawClient(port: s.port, receiveBuffer: 4096)
+        raw.send(String(repeating: "GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n", count: 2000))
+        try await Task.sleep(for: .seconds(3))
+        // The connection was closed (too many queued requests, or no reading progress), and the
+        // server still answers others.
+        let c = try RawClient(port: s.port)
+        c.send("GET /big.bin HTTP/1.1\r\nHost: x\r\nRange: bytes=0-3\r\n\r\n")
+        #expect(c.readResponse()?.head.statusCode == 206)
+        let tail = raw.readAll(limit: 1 << 30)
+        #expect(tail.count < 10 * Self.big.count) // far fewer than the 2000 responses asked for
+    }
+
+    @Test func compressedVariantsKeepTheirOwnURLsCachingHeaders() async throws {
+        let css = Array(String(repeating: "p { margin: 0 }\n", count: 200).utf8)
+        let s = try await TestServer(files: ["a/site.css": css, "b/site.css": css]) { c in
+            c.cache.policy.rules = [CacheRule(pattern: try! GlobPattern("/b/**"), directives: CacheDirectives(cacheControl: "no-store"))]
+        }
+        let client = try Client()
+        defer { Task { try? await client.shutdown(); await s.stop() } }
+        let a = try await client.get(s.base + "/a/site.css", [("Accept-Encoding", "br")])
+        let b = try await client.get(s.base + "/b/site.css", [("Accept-Encoding", "br")])
+        #expect(a.h("content-encoding") == "br")
+        #expect(b.h("content-encoding") == "br")
+        #expect(a.h("etag") == b.h("etag")) // same bytes, same strong validator
+        #expect(a.h("cache-control")?.contains("max-age=3600") == true)
+        #expect(b.h("cache-control") == "no-store")
+        #expect(try Brotli.decompress(b.body) == css)
+    }
+
+    @Test func errorAnswersAreNotCachedUnderTheFilesLifetime() async throws {
+        let s = try await TestServer(files: ["app.3f2a9c1d7e.js": Array("x=1".utf8)])
+        let client = try Client()
+        defer { Task { try? await client.shutdown(); await s.stop() } }
+        let pf = try await client.get(s.base + "/app.3f2a9c1d7e.js", [("If-Match", "\"nope\"")])
+        #expect(pf.status == 412)
+        #expect(pf.h("cache-control") == "no-store")
+        let rn = try await client.get(s.base + "/app.3f2a9c1d7e.js", [("Range", "bytes=50-")])
+        #expect(rn.status == 416)
+        #expect(rn.h("cache-control") == "no-store")
+        let options = try await client.get(s.base + "/", method: .OPTIONS)
+        #expect(options.status == 204)
+        #expect(options.h("content-length") == nil)
+    }
+}
