@@ -20,6 +20,20 @@ import WharfHTTP
         #expect(Date().timeIntervalSince(start) < 5)
     }
 
+    @Test func http11RequiresExactlyOneHost() async throws {
+        let s = try await TestServer(files: ["index.html": Array("hi".utf8)])
+        defer { Task { await s.stop() } }
+        let none = try RawClient(port: s.port)
+        none.send("GET / HTTP/1.1\r\n\r\n")
+        #expect(String(decoding: none.readAll(), as: UTF8.self).hasPrefix("HTTP/1.1 400"))
+        let two = try RawClient(port: s.port)
+        two.send("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n")
+        #expect(String(decoding: two.readAll(), as: UTF8.self).hasPrefix("HTTP/1.1 400"))
+        let old = try RawClient(port: s.port) // HTTP/1.0 has no Host requirement
+        old.send("GET / HTTP/1.0\r\n\r\n")
+        #expect(String(decoding: old.readAll(), as: UTF8.self).hasPrefix("HTTP/1.1 200"))
+    }
+
     @Test func upgradeAndConnectAreAnsweredThenClosed() async throws {
         let s = try await TestServer(files: ["index.html": Array("hi".utf8)])
         defer { Task { await s.stop() } }

@@ -11,10 +11,13 @@ struct RequestFields {
     var ifModifiedSince: String?
     var ifUnmodifiedSince: String?
     var ifRange: String?
+    /// Host fields seen: HTTP/1.1 requires exactly one (RFC 9112 §3.2).
+    var hostCount = 0
 
     init(_ headers: HTTPHeaders) {
         for (name, value) in headers {
             switch name.utf8.count {
+            case 4 where Self.equals(name, "host"): hostCount += 1
             case 5 where Self.equals(name, "range"): Self.add(&range, value)
             case 8 where Self.equals(name, "if-match"): Self.add(&ifMatch, value)
             case 8 where Self.equals(name, "if-range"): Self.add(&ifRange, value)

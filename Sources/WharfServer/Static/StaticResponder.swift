@@ -29,6 +29,11 @@ struct StaticResponder: Sendable {
 
     /// - Parameter table: the site table; connections pass the one they cached (see ``TableCache``).
     func respond(_ head: HTTPRequestHead, table: StaticSite.Table, on eventLoop: any EventLoop) -> Outcome {
+        let fields = RequestFields(head.headers)
+        if head.version.major == 1, head.version.minor == 1, fields.hostCount != 1 {
+            return .ready(.text(.badRequest, fields.hostCount == 0 ? "missing Host header" : "more than one Host header",
+                                sendBody: head.method != .HEAD, close: true))
+        }
         let isHead: Bool
         switch head.method {
         case .GET: isHead = false
@@ -46,7 +51,7 @@ struct StaticResponder: Sendable {
         // The raw path is looked up as is only when decoding could not change it.
         if !rawPath.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "\\") || $0 >= 0x7F }),
            let hit = table.assets[rawPath] {
-            return serve(hit, head, isHead: isHead, on: eventLoop)
+            return serve(hit, head, fields, isHead: isHead, on: eventLoop)
         }
         let target: RequestTarget
         do {
@@ -56,7 +61,7 @@ struct StaticResponder: Sendable {
             return .ready(.text(HTTPResponseStatus(statusCode: error.status), error.reason, sendBody: !isHead))
         }
         if let hit = table.assets[target.path] {
-            return serve(hit, head, isHead: isHead, on: eventLoop)
+            return serve(hit, head, fields, isHead: isHead, on: eventLoop)
         }
         if !target.hasTrailingSlash, table.directories.contains(target.path) {
             var location = Self.percentEncode(path: target.segments) + "/"
@@ -82,8 +87,8 @@ struct StaticResponder: Sendable {
     }
 
     /// Negotiates the coding, compressing on the fly when needed, then serves the variant.
-    private func serve(_ asset: PreparedAsset, _ head: HTTPRequestHead, isHead: Bool, on eventLoop: any EventLoop) -> Outcome {
-        let fields = RequestFields(head.headers)
+    private func serve(_ asset: PreparedAsset, _ head: HTTPRequestHead, _ fields: RequestFields, isHead: Bool,
+                       on eventLoop: any EventLoop) -> Outcome {
         let acceptField = fields.acceptEncoding
         let coding: ContentCoding
         if acceptField == nil && asset.br == nil && asset.gzip == nil && !asset.compressOnTheFly {
