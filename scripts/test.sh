@@ -13,4 +13,6 @@ bash scripts/precompress-public.sh --check
 # Building first keeps compiler output apart from test output. No --parallel: the server tests
 # bind ports and run as the default runner schedules them.
 swift build --build-tests
-swift test
+# Strict mode turns NIO's "task scheduled on a shut-down event loop" warning into a crash, so a
+# shutdown-ordering bug fails the suite instead of scrolling past.
+SWIFTNIO_STRICT=1 swift test

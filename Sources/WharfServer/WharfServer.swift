@@ -28,7 +28,8 @@ public final class WharfServer: Service, @unchecked Sendable {
     let services: ServerServices
     private let ready = ManagedAtomic(false)
     private let connections = ManagedAtomic(0)
-    private let quiesce: ServerQuiescingHelper
+    /// Released before the event loops stop: its deinit completes a promise on one of them.
+    private var quiesce: ServerQuiescingHelper?
     private let sslContext: NIOSSLContext?
     private var channel: (any Channel)?
     private var adminChannel: (any Channel)?
@@ -93,9 +94,17 @@ public final class WharfServer: Service, @unchecked Sendable {
         }
     }
 
-    /// Binds both listeners and starts watching the root.
+    /// Binds both listeners and starts watching the root. A listener that cannot bind is a
+    /// ``ConfigError`` naming `listen` or `admin_listen`.
     public func start() async throws {
-        let admin = try await ServerBootstrap(group: group)
+        let services = self.services
+        let config = self.config
+        let sslContext = self.sslContext
+        let connections = self.connections
+        let metrics = self.metrics
+        let ready = self.ready
+        let group = self.group
+        let admin = try await Self.bind("admin_listen", config.adminListen) { try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 64)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { [metrics, ready] channel in
@@ -105,19 +114,14 @@ public final class WharfServer: Service, @unchecked Sendable {
                         AdminHandler(metrics: metrics, isReady: { ready.load(ordering: .relaxed) }))
                 }
             }
-            .bind(host: config.adminListen.host, port: config.adminListen.port).get()
+            .bind(host: config.adminListen.host, port: config.adminListen.port).get() }
         adminChannel = admin
         adminAddress = admin.localAddress
 
-        let services = self.services
-        let config = self.config
-        let sslContext = self.sslContext
-        let connections = self.connections
-        let metrics = self.metrics
-        let ch = try await ServerBootstrap(group: group)
+        let ch = try await Self.bind("listen", config.listen) { try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .serverChannelInitializer { [quiesce] channel in
+            .serverChannelInitializer { [quiesce = quiesce!] channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(quiesce.makeServerChannelHandler(channel: channel))
                 }
@@ -139,7 +143,7 @@ public final class WharfServer: Service, @unchecked Sendable {
                     try Self.configureConnection(channel, services: services, sslContext: sslContext)
                 }
             }
-            .bind(host: config.listen.host, port: config.listen.port).get()
+            .bind(host: config.listen.host, port: config.listen.port).get() }
         channel = ch
         localAddress = ch.localAddress
         catalog.startWatching()
@@ -149,6 +153,16 @@ public final class WharfServer: Service, @unchecked Sendable {
             "admin": "\(admin.localAddress.map { "\($0)" } ?? "?")", "tls": "\(sslContext != nil)",
             "assets": "\(catalog.snapshot.assets.count)",
         ])
+    }
+
+    /// Runs a bind, turning its failure into an error that names the setting.
+    private static func bind(_ key: String, _ address: ServerConfiguration.Address,
+                             _ body: () async throws -> any Channel) async throws -> any Channel {
+        do {
+            return try await body()
+        } catch {
+            throw ConfigError(key: key, problem: "cannot listen on \(address): \(error)")
+        }
     }
 
     /// Per-connection pipeline.
@@ -245,7 +259,11 @@ public final class WharfServer: Service, @unchecked Sendable {
         ready.store(false, ordering: .relaxed)
         catalog.stop()
         let drained = group.next().makePromise(of: Void.self)
-        quiesce.initiateShutdown(promise: drained)
+        if let quiesce {
+            quiesce.initiateShutdown(promise: drained)
+        } else {
+            drained.succeed(()) // never started
+        }
         let grace = TimeAmount.nanoseconds(Int64(config.limits.shutdownGrace * 1e9))
         let timeout = group.next().scheduleTask(in: grace) { drained.fail(ChannelError.ioOnClosedChannel) }
         do {
@@ -255,6 +273,7 @@ public final class WharfServer: Service, @unchecked Sendable {
             logger.warning("shutdown grace expired; closing remaining connections")
         }
         timeout.cancel()
+        quiesce = nil
         try? await adminChannel?.close()
         services.accessLog?.stop()
         await pool.shutdown()

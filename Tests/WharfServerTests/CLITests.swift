@@ -67,6 +67,24 @@ import Testing
         #expect(run.log.contains(key), "stderr: \(run.log)")
     }
 
+    @Test func aPortInUseIsAnErrorNamingTheListener() async throws {
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("public"), withIntermediateDirectories: true)
+        let first = try Self.launch(["serve", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"], cwd: dir)
+        defer { first.process.terminate() }
+        var port: Int?
+        for _ in 0..<200 where port == nil {
+            try await Task.sleep(for: .milliseconds(50))
+            if let m = first.log.firstMatch(of: /listen=\S*:(\d+)/) { port = Int(m.1) }
+        }
+        let p = try #require(port)
+        let second = try Self.launch(["serve", "--listen", "127.0.0.1:\(p)", "--admin-listen", "127.0.0.1:0"], cwd: dir)
+        second.process.waitUntilExit()
+        #expect(second.process.terminationStatus != 0)
+        #expect(second.log.contains("listen: cannot listen on 127.0.0.1:\(p)"), "stderr: \(second.log)")
+    }
+
     @Test func sigtermDrainsInFlightResponsesThenExitsZero() async throws {
         let dir = try Self.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
