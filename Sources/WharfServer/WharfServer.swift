@@ -219,8 +219,9 @@ public final class WharfServer: Service, @unchecked Sendable {
         let decoder = HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop,
                                          limitConfiguration: decoderLimits)
         // The decoder consumes as it parses; this bound only bites if parsing stops with bytes queued.
-        try sync.addHandler(ByteToMessageHandler(TimedRequestDecoder(decoder, clock: clock),
-                                                 maximumBufferSize: max(1 << 20, 2 * limits.maxHeaderBytes)))
+        let fast = FastRequestDecoder(decoder, clock: clock, maxHeaderBytes: limits.maxHeaderBytes,
+                                      maxHeaderFieldBytes: limits.maxHeaderFieldBytes, maxHeaderCount: limits.maxHeaderCount)
+        try sync.addHandler(ByteToMessageHandler(fast, maximumBufferSize: max(1 << 20, 2 * limits.maxHeaderBytes)))
         try sync.addHandler(HTTP1Handler(services: services, clock: clock, isTLS: isTLS))
     }
 

@@ -1,0 +1,193 @@
+import NIOCore
+import NIOHTTP1
+
+/// The HTTP/1 request decoder. Plain `GET`/`HEAD` requests in origin-form, with well-formed header
+/// lines and no body, are parsed here directly from the buffer; anything else — a body, an
+/// unusual method or target, an obsolete line fold, a bare LF, a control byte — hands the stream
+/// over, at that request's first byte, to NIO's `HTTPRequestDecoder` for good, which then decides
+/// (and rejects what is malformed). So the fast path only ever accepts a strict subset of what
+/// NIO accepts, and answers nothing differently: it just skips llhttp's callbacks on the hot path.
+/// It also tells the connection clock when request bytes arrive (header-read deadline).
+final class FastRequestDecoder: ByteToMessageDecoder {
+    typealias InboundOut = HTTPServerRequestPart
+
+    private let inner: HTTPRequestDecoder
+    private let clock: ConnectionClock?
+    private let maxHeaderBytes: Int
+    private let maxHeaderFieldBytes: Int
+    private let maxHeaderCount: Int
+    /// Once set, every byte goes to NIO's decoder.
+    private(set) var delegating = false
+
+    init(_ inner: HTTPRequestDecoder, clock: ConnectionClock?, maxHeaderBytes: Int, maxHeaderFieldBytes: Int, maxHeaderCount: Int) {
+        self.inner = inner
+        self.clock = clock
+        self.maxHeaderBytes = maxHeaderBytes
+        self.maxHeaderFieldBytes = maxHeaderFieldBytes
+        self.maxHeaderCount = maxHeaderCount
+    }
+
+    func decoderAdded(context: ChannelHandlerContext) {
+        inner.decoderAdded(context: context)
+    }
+
+    func decoderRemoved(context: ChannelHandlerContext) {
+        inner.decoderRemoved(context: context)
+    }
+
+    func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        clock?.bytesArrived()
+        if delegating { return try inner.decode(context: context, buffer: &buffer) }
+        switch Self.parse(buffer.readableBytesView, maxHeaderBytes: maxHeaderBytes,
+                          maxHeaderFieldBytes: maxHeaderFieldBytes, maxHeaderCount: maxHeaderCount) {
+        case .incomplete:
+            return .needMoreData
+        case .unsupported:
+            delegating = true
+            return try inner.decode(context: context, buffer: &buffer)
+        case .request(let head, let length):
+            buffer.moveReaderIndex(forwardBy: length)
+            context.fireChannelRead(wrapInboundOut(.head(head)))
+            context.fireChannelRead(wrapInboundOut(.end(nil)))
+            return .continue
+        }
+    }
+
+    func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+        if !delegating && buffer.readableBytes > 0 {
+            // A partial head at EOF: let NIO's decoder report it as it would.
+            delegating = true
+        }
+        if delegating { return try inner.decodeLast(context: context, buffer: &buffer, seenEOF: seenEOF) }
+        return .needMoreData
+    }
+
+    enum Parsed {
+        case incomplete
+        case unsupported
+        case request(HTTPRequestHead, length: Int)
+    }
+
+    /// Parses one request head at the start of `bytes`.
+    static func parse<Bytes: RandomAccessCollection>(_ bytes: Bytes, maxHeaderBytes: Int, maxHeaderFieldBytes: Int,
+                                                    maxHeaderCount: Int) -> Parsed where Bytes.Element == UInt8, Bytes.Index == Int {
+        let base = bytes.startIndex
+        let n = bytes.count
+        var i = base
+        let end = base + n
+
+        // Method.
+        let method: HTTPMethod
+        if n >= 4, bytes[i] == 0x47, bytes[i + 1] == 0x45, bytes[i + 2] == 0x54, bytes[i + 3] == 0x20 { // "GET "
+            method = .GET
+            i += 4
+        } else if n >= 5, bytes[i] == 0x48, bytes[i + 1] == 0x45, bytes[i + 2] == 0x41, bytes[i + 3] == 0x44, bytes[i + 4] == 0x20 { // "HEAD "
+            method = .HEAD
+            i += 5
+        } else {
+            return n < 5 && isPrefix(bytes, of: ["GET ", "HEAD "]) ? .incomplete : .unsupported
+        }
+        // Target: origin-form, visible ASCII only.
+        let targetStart = i
+        guard i < end else { return .incomplete }
+        guard bytes[i] == 0x2F else { return .unsupported }
+        while i < end, bytes[i] != 0x20 {
+            let b = bytes[i]
+            guard b > 0x20, b < 0x7F else { return .unsupported }
+            i += 1
+            if i - base > maxHeaderFieldBytes { return .unsupported }
+        }
+        guard i < end else { return .incomplete }
+        let targetEnd = i
+        i += 1
+        // Version and CRLF: "HTTP/1.1\r\n" or "HTTP/1.0\r\n".
+        guard end - i >= 10 else { return end - base > maxHeaderBytes ? .unsupported : .incomplete }
+        guard bytes[i] == 0x48, bytes[i + 1] == 0x54, bytes[i + 2] == 0x54, bytes[i + 3] == 0x50, bytes[i + 4] == 0x2F,
+              bytes[i + 5] == 0x31, bytes[i + 6] == 0x2E, bytes[i + 7] == 0x31 || bytes[i + 7] == 0x30,
+              bytes[i + 8] == 0x0D, bytes[i + 9] == 0x0A else { return .unsupported }
+        let version: HTTPVersion = bytes[i + 7] == 0x31 ? .http1_1 : .http1_0
+        i += 10
+
+        // Header lines, up to the empty line.
+        var fields: [(Int, Int, Int, Int)] = []   // name start/end, value start/end
+        fields.reserveCapacity(8)
+        while true {
+            if i - base > maxHeaderBytes { return .unsupported }
+            guard i + 1 < end else { return .incomplete }
+            if bytes[i] == 0x0D {
+                guard bytes[i + 1] == 0x0A else { return .unsupported }
+                i += 2
+                break
+            }
+            let lineStart = i
+            // Name: one or more tchars, then ':'.
+            while i < end, isTChar(bytes[i]) { i += 1 }
+            guard i < end else { return .incomplete }
+            guard bytes[i] == 0x3A, i > lineStart else { return .unsupported }
+            let nameEnd = i
+            i += 1
+            while i < end, bytes[i] == 0x20 || bytes[i] == 0x09 { i += 1 }
+            let valueStart = i
+            while i < end {
+                let b = bytes[i]
+                if b == 0x0D { break }
+                // Visible ASCII, obs-text, SP and HTAB; any other control byte (LF, NUL, DEL…)
+                // is for NIO's decoder to judge.
+                guard b >= 0x20 && b != 0x7F || b == 0x09 else { return .unsupported }
+                i += 1
+            }
+            // Trailing whitespace stays in the value, exactly as NIO's decoder leaves it.
+            let valueEnd = i
+            guard i + 1 < end else { return .incomplete }
+            guard bytes[i + 1] == 0x0A else { return .unsupported }
+            i += 2
+            if i - lineStart > maxHeaderFieldBytes { return .unsupported }
+            fields.append((lineStart, nameEnd, valueStart, valueEnd))
+            if fields.count > maxHeaderCount { return .unsupported }
+        }
+
+        var headers: [(String, String)] = []
+        headers.reserveCapacity(fields.count)
+        for (ns, ne, vs, ve) in fields {
+            let name = string(bytes, ns, ne)
+            // Bodies and protocol switches take NIO's path, which frames them.
+            switch ne - ns {
+            case 14 where equalsLower(bytes, ns, ne, "content-length"):
+                guard ve - vs == 1, bytes[vs] == 0x30 else { return .unsupported }
+            case 17 where equalsLower(bytes, ns, ne, "transfer-encoding"): return .unsupported
+            case 7 where equalsLower(bytes, ns, ne, "upgrade"): return .unsupported
+            default: break
+            }
+            headers.append((name, string(bytes, vs, ve)))
+        }
+        let uri = string(bytes, targetStart, targetEnd)
+        let head = HTTPRequestHead(version: version, method: method, uri: uri, headers: HTTPHeaders(headers))
+        return .request(head, length: i - base)
+    }
+
+    @inline(__always)
+    static func isTChar(_ b: UInt8) -> Bool {
+        switch b {
+        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: return true
+        case 0x21, 0x23, 0x24, 0x25, 0x26, 0x27, 0x2A, 0x2B, 0x2D, 0x2E, 0x5E, 0x5F, 0x60, 0x7C, 0x7E: return true
+        default: return false
+        }
+    }
+
+    static func isPrefix<Bytes: RandomAccessCollection>(_ bytes: Bytes, of candidates: [String]) -> Bool where Bytes.Element == UInt8 {
+        candidates.contains { c in zip(bytes, c.utf8).allSatisfy { $0 == $1 } }
+    }
+
+    static func equalsLower<Bytes: RandomAccessCollection>(_ bytes: Bytes, _ s: Int, _ e: Int, _ lower: StaticString) -> Bool
+    where Bytes.Element == UInt8, Bytes.Index == Int {
+        let l = UnsafeBufferPointer(start: lower.utf8Start, count: lower.utf8CodeUnitCount)
+        guard e - s == l.count else { return false }
+        for k in 0..<l.count where bytes[s + k] | 0x20 != l[k] { return false }
+        return true
+    }
+
+    static func string<Bytes: RandomAccessCollection>(_ bytes: Bytes, _ s: Int, _ e: Int) -> String
+    where Bytes.Element == UInt8, Bytes.Index == Int {
+        String(decoding: bytes[s..<e], as: UTF8.self)
+    }
+}

@@ -1,0 +1,117 @@
+import NIOCore
+import NIOEmbedded
+import NIOHTTP1
+import Testing
+@testable import WharfServer
+
+/// Differential tests: the fast-path decoder must turn every byte stream into exactly what NIO's
+/// `HTTPRequestDecoder` makes of it (the same heads, or an error), however the bytes are split.
+@Suite struct FastRequestDecoderTests {
+    enum Outcome: Equatable {
+        case parts([String])
+        case error
+    }
+
+    static func describe(_ part: HTTPServerRequestPart) -> String {
+        switch part {
+        case .head(let h):
+            let fields = h.headers.map { "\($0.name)=\($0.value)" }.joined(separator: "|")
+            return "HEAD \(h.method.rawValue) \(h.uri) \(h.version.major).\(h.version.minor) keepalive=\(h.isKeepAlive) [\(fields)]"
+        case .body(let b): return "BODY \(b.readableBytes)"
+        case .end: return "END"
+        }
+    }
+
+    static func run(_ chunks: [[UInt8]], fast: Bool) -> Outcome {
+        let channel = EmbeddedChannel()
+        let nio = HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)
+        let handler: ByteToMessageHandler<FastRequestDecoder>?
+        do {
+            if fast {
+                let d = FastRequestDecoder(nio, clock: nil, maxHeaderBytes: 8192, maxHeaderFieldBytes: 4096, maxHeaderCount: 32)
+                handler = ByteToMessageHandler(d)
+                try channel.pipeline.syncOperations.addHandler(handler!)
+            } else {
+                handler = nil
+                try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(nio))
+            }
+        } catch {
+            return .error
+        }
+        var parts: [String] = []
+        do {
+            for chunk in chunks {
+                try channel.writeInbound(ByteBuffer(bytes: chunk))
+                while let p = try channel.readInbound(as: HTTPServerRequestPart.self) { parts.append(describe(p)) }
+            }
+        } catch {
+            return .error
+        }
+        _ = try? channel.finish()
+        return .parts(parts)
+    }
+
+    static let corpus: [String] = [
+        "GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+        "HEAD /a/b.css?x=1&y=%20 HTTP/1.1\r\nHost: example.com\r\nAccept-Encoding: gzip, br;q=0.5\r\n\r\n",
+        "GET /x HTTP/1.0\r\n\r\n",
+        "GET /x HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+        "GET /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        "GET /x HTTP/1.1\r\nHost:x\r\nX-A:  spaced value  \r\nX-B:\t\ttab\t\r\nX-Empty:\r\n\r\n",
+        "GET /x HTTP/1.1\r\nHost: x\r\nAccept: a\r\nAccept: b\r\n\r\n",
+        "GET /x HTTP/1.1\r\nHost: x\r\nX-Utf8: caf\u{e9}\r\n\r\n",
+        "GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\nHEAD /3 HTTP/1.1\r\nHost: x\r\n\r\n",
+        "GET /x HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n",
+        // Everything below must be handed to NIO's decoder (bodies, odd forms, malformed input).
+        "POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello",
+        "GET /x HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabcGET /y HTTP/1.1\r\nHost: x\r\n\r\n",
+        "GET /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+        "GET http://x/y HTTP/1.1\r\nHost: x\r\n\r\n",
+        "OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n",
+        "get /x HTTP/1.1\r\nHost: x\r\n\r\n",
+        "GET /x HTTP/1.1\nHost: x\n\n",
+        "GET /x HTTP/1.1\r\nHost: x\r\nX-Fold: a\r\n b\r\n\r\n",
+        "GET /x HTTP/1.1\r\nHost : x\r\n\r\n",
+        "GET /x HTTP/1.1\r\nNoColon\r\n\r\n",
+        "GET /x HTTP/1.1\r\nHost: x\u{0}y\r\n\r\n",
+        "GET /x HTTP/1.1\r\nHost: x\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n",
+        "GET /x HTTP/2.0\r\nHost: x\r\n\r\n",
+        "GET /x\u{1}y HTTP/1.1\r\nHost: x\r\n\r\n",
+        "GET  /x HTTP/1.1\r\nHost: x\r\n\r\n",
+        "GET /x HTTP/1.1 \r\nHost: x\r\n\r\n",
+        "GET /x HTTP/1.1\r\nHost: x\r\r\n\r\n",
+        "GET /x HTTP/1.1\r\n\r\n",
+        "\r\nGET /x HTTP/1.1\r\nHost: x\r\n\r\n",
+        "GET /x HTTP/1.1\r\nHost: x\r\n\r\nPOST /y HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhiGET /z HTTP/1.1\r\nHost: x\r\n\r\n",
+    ]
+
+    @Test(arguments: corpus)
+    func sameAsNIOWholeAndSplitAtEveryByte(request: String) {
+        let bytes = Array(request.utf8)
+        let expected = Self.run([bytes], fast: false)
+        #expect(Self.run([bytes], fast: true) == expected)
+        for cut in 1..<bytes.count {
+            let chunks = [Array(bytes[..<cut]), Array(bytes[cut...])]
+            #expect(Self.run(chunks, fast: true) == Self.run(chunks, fast: false), "split at \(cut)")
+        }
+    }
+
+    @Test func plainRequestsTakeTheFastPath() throws {
+        let nio = HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)
+        let d = FastRequestDecoder(nio, clock: nil, maxHeaderBytes: 8192, maxHeaderFieldBytes: 4096, maxHeaderCount: 32)
+        let channel = EmbeddedChannel(handler: ByteToMessageHandler(d))
+        try channel.writeInbound(ByteBuffer(string: "GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n"))
+        #expect(!d.delegating)
+        try channel.writeInbound(ByteBuffer(string: "POST /c HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nz"))
+        #expect(d.delegating)
+        _ = try channel.finish()
+    }
+
+    @Test func oversizedHeadsAreLeftToNIOsLimits() {
+        let long = "GET /x HTTP/1.1\r\nHost: x\r\nX-Big: " + String(repeating: "a", count: 9000) + "\r\n\r\n"
+        #expect(Self.run([Array(long.utf8)], fast: true) == Self.run([Array(long.utf8)], fast: false))
+        let many = "GET /x HTTP/1.1\r\n" + (0..<40).map { "X-\($0): v\r\n" }.joined() + "\r\n"
+        // More fields than the fast path takes: NIO's decoder (with its own, higher limit) decides.
+        #expect(Self.run([Array(many.utf8)], fast: true) == Self.run([Array(many.utf8)], fast: false))
+    }
+}
