@@ -1,5 +1,4 @@
 import NIOCore
-import NIOHTTP1
 import NIOPosix
 
 /// Timeouts of one HTTP/1.1 connection. Idle: waiting for the first byte of the next request
@@ -139,36 +138,5 @@ final class DeadlineSweeper {
     private func sweep() {
         now = .now()
         for clock in Array(clocks.values) { clock.check(now) }
-    }
-}
-
-/// NIO's HTTP/1 request decoder, wrapped so that the clock learns when request bytes arrive
-/// (entering the header-read deadline) without an extra handler in the pipeline.
-final class TimedRequestDecoder: ByteToMessageDecoder {
-    typealias InboundOut = HTTPServerRequestPart
-
-    private let inner: HTTPRequestDecoder
-    private let clock: ConnectionClock
-
-    init(_ inner: HTTPRequestDecoder, clock: ConnectionClock) {
-        self.inner = inner
-        self.clock = clock
-    }
-
-    func decoderAdded(context: ChannelHandlerContext) {
-        inner.decoderAdded(context: context)
-    }
-
-    func decoderRemoved(context: ChannelHandlerContext) {
-        inner.decoderRemoved(context: context)
-    }
-
-    func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        clock.bytesArrived()
-        return try inner.decode(context: context, buffer: &buffer)
-    }
-
-    func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
-        try inner.decodeLast(context: context, buffer: &buffer, seenEOF: seenEOF)
     }
 }
