@@ -8,6 +8,7 @@
 # Environment:
 #   DURATION=10            seconds of each measured wrk run (after a 2 s warm-up)
 #   ROUNDS=3               alternating runs per server and file; medians are reported
+#   FILES="small.css"      measure only these of small.css, medium.js, large.bin
 #   WHARF_BIN=path         use this wharf binary instead of building .build/release/wharf
 #   SERVERS="nginx wharf"  which servers to measure; SERVERS=nginx measures nginx alone
 #
@@ -26,7 +27,10 @@ WARMUP=2
 wharf_bin=${WHARF_BIN:-}
 unset WHARF_BIN
 SERVERS=${SERVERS:-nginx wharf}
-FILES=(small.css medium.js large.bin)
+read -r -a FILES <<<"${FILES:-small.css medium.js large.bin}"
+for f in "${FILES[@]}"; do
+  case $f in small.css|medium.js|large.bin) ;; *) echo "bench: error: FILES may name small.css, medium.js, large.bin" >&2; exit 1 ;; esac
+done
 # The Accept-Encoding each file is fetched with. small.css has .gz/.br siblings, so gzip measures
 # the precompressed path of both servers (nginx: gzip_static). The other two are fetched as
 # identity: nginx never compresses them here (gzip off), and if wharf compressed them on the fly
