@@ -66,9 +66,6 @@ public struct CatalogSnapshot: Sendable {
     public let assets: [String: Asset]
     /// Directory URL paths without their trailing slash (`/docs`), for the 301 to `/docs/`.
     public let directories: Set<String>
-    /// `/404.html`, served as the body of 404 responses when present.
-    public var notFoundPage: Asset? { assets["/404.html"] }
-
     public init(generation: Int, assets: [String: Asset], directories: Set<String>) {
         self.generation = generation
         self.assets = assets

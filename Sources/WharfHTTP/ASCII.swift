@@ -48,12 +48,7 @@ enum ASCII {
     /// Case-insensitive comparison of `buf[start..<end]` with a lowercase ASCII literal.
     @inline(__always)
     static func equalsLowercase(_ buf: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ literal: StaticString) -> Bool {
-        guard end - start == literal.utf8CodeUnitCount else { return false }
-        let lit = literal.utf8Start
-        for i in 0..<(end - start) where lower(buf[start + i]) != lit[i] {
-            return false
-        }
-        return true
+        ASCIICaseless.equals(UnsafeBufferPointer(rebasing: buf[start..<end]), literal)
     }
 
     /// Parses a non-empty run of decimal digits as a non-negative Int; nil on empty, non-digit or overflow.

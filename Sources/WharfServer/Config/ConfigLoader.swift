@@ -113,14 +113,20 @@ public enum ConfigLoader {
                 if let x = value.double { d = x } else if let i = value.int { d = Double(i) } else {
                     throw ConfigError(key: full, problem: "expected a number of seconds")
                 }
-                guard range.contains(d) else { throw ConfigError(key: full, problem: "must be between \(range.lowerBound) and \(range.upperBound)") }
-                parsed = .double(d)
+                parsed = try checked(d, key: key, range: range)
             case .string, .optionalPath, .logLevel, .address:
                 guard let s = value.string else { throw ConfigError(key: full, problem: "expected a string") }
                 parsed = try parse(s, for: key)
             }
             key.apply(&config, parsed)
         }
+    }
+
+    private static func checked(_ d: Double, key: Key, range: ClosedRange<Double>) throws(ConfigError) -> Value {
+        guard range.contains(d) else {
+            throw ConfigError(key: key.name, problem: "must be between \(range.lowerBound) and \(range.upperBound)")
+        }
+        return .double(d)
     }
 
     private static func checked(_ v: Value, key: Key, range: ClosedRange<Int>) throws(ConfigError) -> Value {
@@ -142,8 +148,7 @@ public enum ConfigLoader {
             guard let d = Double(text.trimmingCharacters(in: .whitespaces)), d.isFinite else {
                 throw ConfigError(key: key.name, problem: "expected a number of seconds, got \"\(text)\"")
             }
-            guard range.contains(d) else { throw ConfigError(key: key.name, problem: "must be between \(range.lowerBound) and \(range.upperBound)") }
-            return .double(d)
+            return try checked(d, key: key, range: range)
         case .string:
             guard !text.isEmpty else { throw ConfigError(key: key.name, problem: "must not be empty") }
             return .string(text)

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import WharfHTTP
 
 /// The HTTP/1 request decoder. Plain `GET`/`HEAD` requests in origin-form, with well-formed header
 /// lines and no body, are parsed here directly from the buffer; anything else — a body, an
@@ -152,10 +153,10 @@ final class FastRequestDecoder: ByteToMessageDecoder {
             let name = string(bytes, ns, ne)
             // Bodies and protocol switches take NIO's path, which frames them.
             switch ne - ns {
-            case 14 where equalsLower(bytes, ns, ne, "content-length"):
+            case 14 where ASCIICaseless.equals(bytes[ns..<ne], "content-length"):
                 guard ve - vs == 1, bytes[vs] == 0x30 else { return .unsupported }
-            case 17 where equalsLower(bytes, ns, ne, "transfer-encoding"): return .unsupported
-            case 7 where equalsLower(bytes, ns, ne, "upgrade"): return .unsupported
+            case 17 where ASCIICaseless.equals(bytes[ns..<ne], "transfer-encoding"): return .unsupported
+            case 7 where ASCIICaseless.equals(bytes[ns..<ne], "upgrade"): return .unsupported
             default: break
             }
             headers.append((name, string(bytes, vs, ve)))
@@ -176,14 +177,6 @@ final class FastRequestDecoder: ByteToMessageDecoder {
 
     static func isPrefix<Bytes: RandomAccessCollection>(_ bytes: Bytes, of candidates: [String]) -> Bool where Bytes.Element == UInt8 {
         candidates.contains { c in zip(bytes, c.utf8).allSatisfy { $0 == $1 } }
-    }
-
-    static func equalsLower<Bytes: RandomAccessCollection>(_ bytes: Bytes, _ s: Int, _ e: Int, _ lower: StaticString) -> Bool
-    where Bytes.Element == UInt8, Bytes.Index == Int {
-        let l = UnsafeBufferPointer(start: lower.utf8Start, count: lower.utf8CodeUnitCount)
-        guard e - s == l.count else { return false }
-        for k in 0..<l.count where bytes[s + k] | 0x20 != l[k] { return false }
-        return true
     }
 
     static func string<Bytes: RandomAccessCollection>(_ bytes: Bytes, _ s: Int, _ e: Int) -> String

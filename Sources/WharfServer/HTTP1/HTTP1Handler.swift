@@ -21,8 +21,10 @@ final class HTTP1Handler: ChannelInboundHandler {
     /// The request being read (head received, waiting for its end).
     private var reading: HTTPRequestHead?
     private var bodyBytes = 0
+    /// The fields of the request being read.
+    private var readingFields = RequestFields()
     /// Complete requests waiting for the one in front to be answered.
-    private var queue = CircularBuffer<HTTPRequestHead>(initialCapacity: 4)
+    private var queue = CircularBuffer<(HTTPRequestHead, RequestFields)>(initialCapacity: 4)
     /// A response is being produced or streamed asynchronously.
     private var busy = false
     private var closing = false
@@ -79,12 +81,13 @@ final class HTTP1Handler: ChannelInboundHandler {
         switch unwrapInboundIn(data) {
         case .head(let head):
             reading = head
+            readingFields = RequestFields(head.headers)
             bodyBytes = 0
             if head.uri.utf8.count > services.config.limits.maxURIBytes {
                 writeAndClose(context, .text(.uriTooLong, "request-target too long", close: true))
                 return
             }
-            if head.method == .CONNECT || Self.isUpgrade(head) {
+            if head.method == .CONNECT || readingFields.isUpgrade {
                 // NIO's decoder stops parsing after an upgrade or CONNECT; we support neither, so
                 // answer and close rather than leave a connection that reads nothing more.
                 writeAndClose(context, .text(head.method == .CONNECT ? .methodNotAllowed : .badRequest,
@@ -92,7 +95,7 @@ final class HTTP1Handler: ChannelInboundHandler {
                                              extra: head.method == .CONNECT ? [("Allow", StaticResponder.allow)] : [], close: true))
                 return
             }
-            if Self.hasBody(head) {
+            if readingFields.hasBody {
                 clock.readingBody()
             } else {
                 clock.headComplete()
@@ -107,7 +110,7 @@ final class HTTP1Handler: ChannelInboundHandler {
             guard let head = reading else { return }
             reading = nil
             clock.headComplete()
-            queue.append(head)
+            queue.append((head, readingFields))
             let limit = services.config.limits.maxPipelinedRequests
             if queue.count > limit * 4 {
                 // Far more read-ahead than allowed even with reading paused: an abusive client.
@@ -138,7 +141,7 @@ final class HTTP1Handler: ChannelInboundHandler {
         guard !draining else { return }
         draining = true
         defer { draining = false }
-        while !busy, !closing, let head = queue.first {
+        while !busy, !closing, let (head, fields) = queue.first {
             guard context.channel.isWritable else {
                 // The client is not reading: hold further requests, and close if it stays so.
                 clock.sending()
@@ -149,7 +152,7 @@ final class HTTP1Handler: ChannelInboundHandler {
                 readPaused = false
                 _ = context.channel.setOption(ChannelOptions.autoRead, value: true)
             }
-            handle(context, head)
+            handle(context, head, fields)
         }
         guard !busy, !closing, queue.isEmpty else { return }
         if quiescing {
@@ -180,11 +183,11 @@ final class HTTP1Handler: ChannelInboundHandler {
     }
 
     /// Answers one complete request; sets `busy` while an answer is produced asynchronously.
-    private func handle(_ context: ChannelHandlerContext, _ head: HTTPRequestHead) {
+    private func handle(_ context: ChannelHandlerContext, _ head: HTTPRequestHead, _ fields: RequestFields) {
         let start = NIODeadline.now()
         requestsServed &+= 1
         let keepAlive = head.isKeepAlive && !quiescing
-        switch services.responder.respond(head, table: table.current(), on: context.eventLoop) {
+        switch services.responder.respond(head, fields, table: table.current(), on: context.eventLoop) {
         case .ready(let reply):
             send(context, head, reply, keepAlive: keepAlive, start: start)
         case .pending(let future):
@@ -253,16 +256,6 @@ final class HTTP1Handler: ChannelInboundHandler {
         context.writeAndFlush(wrapOutboundOut(.byteBuffer(ByteBuffer()))).whenComplete { _ in
             bound.value.close(promise: nil)
         }
-    }
-
-    static func isUpgrade(_ head: HTTPRequestHead) -> Bool {
-        guard head.headers.contains(name: "upgrade") else { return false }
-        return head.headers[canonicalForm: "connection"].contains { $0.lowercased() == "upgrade" }
-    }
-
-    static func hasBody(_ head: HTTPRequestHead) -> Bool {
-        if let cl = head.headers.first(name: "content-length") { return cl != "0" }
-        return head.headers.contains(name: "transfer-encoding")
     }
 
     /// Whether the body goes out through reads on the blocking pool (TLS + file).

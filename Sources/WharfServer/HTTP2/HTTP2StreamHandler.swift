@@ -13,9 +13,12 @@ final class HTTP2StreamHandler: ChannelInboundHandler {
     private var bodyBytes = 0
     private var done = false
     private var remote = "-"
+    /// The site table, re-read only when the catalog changed (as on HTTP/1).
+    private var table: TableCache
 
     init(services: ServerServices) {
         self.services = services
+        self.table = TableCache(site: services.responder.site)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -38,7 +41,7 @@ final class HTTP2StreamHandler: ChannelInboundHandler {
         case .end:
             guard let h = head else { return }
             let start = NIODeadline.now()
-            switch services.responder.respond(h, on: context.eventLoop) {
+            switch services.responder.respond(h, RequestFields(h.headers), table: table.current(), on: context.eventLoop) {
             case .ready(let reply):
                 respond(context, h, reply, start: start)
             case .pending(let future):

@@ -41,8 +41,6 @@ final class CompressionCache: Sendable {
         self.budget = budget
     }
 
-    var usedBytes: Int { state.withLockedValue { $0.bytes } }
-
     /// The cached variant, if present (and marks it recently used).
     func cached(_ asset: PreparedAsset, _ coding: ContentCoding) -> PreparedVariant? {
         let key = Key(urlPath: asset.asset.urlPath, etag: asset.asset.identity.etag.opaqueTag, coding: coding)
@@ -61,17 +59,20 @@ final class CompressionCache: Sendable {
                   on eventLoop: any EventLoop) -> EventLoopFuture<PreparedVariant> {
         let key = Key(urlPath: asset.asset.urlPath, etag: asset.asset.identity.etag.opaqueTag, coding: coding)
         let plain = asset.identity
-        let promise = eventLoop.makePromise(of: PreparedVariant.self)
         // Check and claim in one critical section, so one compression runs per key.
-        let existing: EventLoopFuture<PreparedVariant>? = state.withLockedValue { s in
-            if let e = s.entries[key] { return eventLoop.makeSucceededFuture(e.variant ?? plain) }
-            if let f = s.inflight[key] { return f }
+        enum Claim { case done(PreparedVariant), running(EventLoopFuture<PreparedVariant>), mine(EventLoopPromise<PreparedVariant>) }
+        let claim: Claim = state.withLockedValue { s in
+            if let e = s.entries[key] { return .done(e.variant ?? plain) }
+            if let f = s.inflight[key] { return .running(f) }
+            let promise = eventLoop.makePromise(of: PreparedVariant.self)
             s.inflight[key] = promise.futureResult
-            return nil
+            return .mine(promise)
         }
-        if let existing {
-            promise.succeed(plain) // unused
-            return existing.hop(to: eventLoop)
+        let promise: EventLoopPromise<PreparedVariant>
+        switch claim {
+        case .done(let v): return eventLoop.makeSucceededFuture(v)
+        case .running(let f): return f.hop(to: eventLoop)
+        case .mine(let p): promise = p
         }
         let future = pool.submit(on: eventLoop) { () throws -> PreparedVariant in
             let source: [UInt8]

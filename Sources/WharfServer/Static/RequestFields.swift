@@ -1,8 +1,10 @@
 import NIOHTTP1
+import WharfHTTP
 
-/// The request header fields the static responder reads, collected in one pass over the
-/// headers (looking each up by name would walk them once per field and allocate an array each
-/// time). Repeated fields are joined with ", " as one list (RFC 9110 §5.3).
+/// The request header fields the connection handlers and the static responder read, collected in
+/// one pass over the headers when the head arrives (looking each up by name would walk them once
+/// per field and allocate an array each time). Repeated fields are joined with ", " as one list
+/// (RFC 9110 §5.3).
 struct RequestFields {
     var acceptEncoding: String?
     var range: String?
@@ -13,18 +15,36 @@ struct RequestFields {
     var ifRange: String?
     /// Host fields seen: HTTP/1.1 requires exactly one (RFC 9112 §3.2).
     var hostCount = 0
+    /// A body follows the head (Content-Length other than 0, or Transfer-Encoding).
+    var hasBody = false
+    var hasUpgrade = false
+    /// A `Connection` list naming `upgrade`.
+    var connectionUpgrade = false
+
+    /// `Upgrade` with `Connection: upgrade`: a protocol switch, which Wharf does not do.
+    var isUpgrade: Bool { hasUpgrade && connectionUpgrade }
+
+    init() {}
 
     init(_ headers: HTTPHeaders) {
         for (name, value) in headers {
-            switch name.utf8.count {
-            case 4 where Self.equals(name, "host"): hostCount += 1
-            case 5 where Self.equals(name, "range"): Self.add(&range, value)
-            case 8 where Self.equals(name, "if-match"): Self.add(&ifMatch, value)
-            case 8 where Self.equals(name, "if-range"): Self.add(&ifRange, value)
-            case 13 where Self.equals(name, "if-none-match"): Self.add(&ifNoneMatch, value)
-            case 15 where Self.equals(name, "accept-encoding"): Self.add(&acceptEncoding, value)
-            case 17 where Self.equals(name, "if-modified-since"): Self.add(&ifModifiedSince, value)
-            case 19 where Self.equals(name, "if-unmodified-since"): Self.add(&ifUnmodifiedSince, value)
+            let n = name.utf8
+            switch n.count {
+            case 4 where ASCIICaseless.equals(n, "host"): hostCount += 1
+            case 5 where ASCIICaseless.equals(n, "range"): Self.add(&range, value)
+            case 7 where ASCIICaseless.equals(n, "upgrade"): hasUpgrade = true
+            case 8 where ASCIICaseless.equals(n, "if-match"): Self.add(&ifMatch, value)
+            case 8 where ASCIICaseless.equals(n, "if-range"): Self.add(&ifRange, value)
+            case 10 where ASCIICaseless.equals(n, "connection"):
+                if value.split(separator: ",").contains(where: { ASCIICaseless.equals(Self.trimmed($0).utf8, "upgrade") }) {
+                    connectionUpgrade = true
+                }
+            case 13 where ASCIICaseless.equals(n, "if-none-match"): Self.add(&ifNoneMatch, value)
+            case 14 where ASCIICaseless.equals(n, "content-length"): if value != "0" { hasBody = true }
+            case 15 where ASCIICaseless.equals(n, "accept-encoding"): Self.add(&acceptEncoding, value)
+            case 17 where ASCIICaseless.equals(n, "if-modified-since"): Self.add(&ifModifiedSince, value)
+            case 17 where ASCIICaseless.equals(n, "transfer-encoding"): hasBody = true
+            case 19 where ASCIICaseless.equals(n, "if-unmodified-since"): Self.add(&ifUnmodifiedSince, value)
             default: break
             }
         }
@@ -34,19 +54,15 @@ struct RequestFields {
         ifMatch != nil || ifNoneMatch != nil || ifModifiedSince != nil || ifUnmodifiedSince != nil || ifRange != nil
     }
 
-    private static func add(_ slot: inout String?, _ value: String) {
-        if let old = slot { slot = old + ", " + value } else { slot = value }
+    /// A list member without the optional whitespace around it.
+    private static func trimmed(_ s: Substring) -> Substring {
+        var t = s
+        while let c = t.first, c == " " || c == "\t" { t = t.dropFirst() }
+        while let c = t.last, c == " " || c == "\t" { t = t.dropLast() }
+        return t
     }
 
-    /// ASCII case-insensitive comparison against a lower-case literal of the same length.
-    @inline(__always)
-    static func equals(_ name: String, _ lower: StaticString) -> Bool {
-        var name = name
-        return name.withUTF8 { a in
-            let b = UnsafeBufferPointer(start: lower.utf8Start, count: lower.utf8CodeUnitCount)
-            guard a.count == b.count else { return false }
-            for i in 0..<a.count where a[i] | 0x20 != b[i] { return false }
-            return true
-        }
+    private static func add(_ slot: inout String?, _ value: String) {
+        if let old = slot { slot = old + ", " + value } else { slot = value }
     }
 }

@@ -23,13 +23,10 @@ struct StaticResponder: Sendable {
 
     static let allow = "GET, HEAD, OPTIONS"
 
-    func respond(_ head: HTTPRequestHead, on eventLoop: any EventLoop) -> Outcome {
-        respond(head, table: site.current, on: eventLoop)
-    }
-
-    /// - Parameter table: the site table; connections pass the one they cached (see ``TableCache``).
-    func respond(_ head: HTTPRequestHead, table: StaticSite.Table, on eventLoop: any EventLoop) -> Outcome {
-        let fields = RequestFields(head.headers)
+    /// - Parameters:
+    ///   - fields: the head's fields, read once by the connection handler when the head arrived.
+    ///   - table: the site table; connections pass the one they cached (see ``TableCache``).
+    func respond(_ head: HTTPRequestHead, _ fields: RequestFields, table: StaticSite.Table, on eventLoop: any EventLoop) -> Outcome {
         if head.version.major == 1, head.version.minor == 1, fields.hostCount != 1 {
             return .ready(.text(.badRequest, fields.hostCount == 0 ? "missing Host header" : "more than one Host header",
                                 sendBody: head.method != .HEAD, close: true))
@@ -220,16 +217,6 @@ struct StaticResponder: Sendable {
         fields.insert(("Content-Type", "multipart/byteranges; boundary=\(boundary)"), at: 0)
         fields.insert(("Content-Length", String(length)), at: 1)
         return Reply(status: .partialContent, fields: fields, body: body, sendBody: !isHead)
-    }
-
-    /// All values of a field joined with ", " (a list split over several lines is one list).
-    static func joined(_ headers: HTTPHeaders, _ name: String) -> String? {
-        let values = headers[name]
-        switch values.count {
-        case 0: return nil
-        case 1: return values[0]
-        default: return values.joined(separator: ", ")
-        }
     }
 
     static func replace(_ fields: inout [(String, String)], _ name: String, _ value: String) {

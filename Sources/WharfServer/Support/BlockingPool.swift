@@ -18,8 +18,6 @@ final class BlockingPool: Sendable {
         threadPool.start()
     }
 
-    var queued: Int { pending.load(ordering: .relaxed) }
-
     /// Runs `work` on the pool; the future completes on `eventLoop`.
     func submit<T: Sendable>(on eventLoop: any EventLoop, _ work: @escaping @Sendable () throws -> T) -> EventLoopFuture<T> {
         let before = pending.loadThenWrappingIncrement(ordering: .relaxed)

@@ -21,7 +21,6 @@ final class DateCache {
     private var second: Int = -1
     private(set) var dateValue = ""
     private var _prefix200 = ByteBuffer()
-    private var _prefix206 = ByteBuffer()
     private var _prefix304 = ByteBuffer()
     /// Whole 200 responses (status line, Date, headers, body) of small hot variants, valid for the
     /// current second. The entry keeps its variant alive, so an identifier is never reused for
@@ -37,7 +36,6 @@ final class DateCache {
         whole.removeAll(keepingCapacity: true)
         dateValue = HTTPDate.format(Int64(now))
         _prefix200 = Self.prefix("HTTP/1.1 200 OK", dateValue)
-        _prefix206 = Self.prefix("HTTP/1.1 206 Partial Content", dateValue)
         _prefix304 = Self.prefix("HTTP/1.1 304 Not Modified", dateValue)
     }
 
@@ -50,12 +48,11 @@ final class DateCache {
         return b
     }
 
-    /// Status line plus `Date` line for the common statuses; nil for others.
+    /// Status line plus `Date` line for the statuses with prebuilt header blocks; nil for others.
     func prefix(for code: UInt) -> ByteBuffer? {
         refresh()
         switch code {
         case 200: return _prefix200
-        case 206: return _prefix206
         case 304: return _prefix304
         default: return nil
         }
