@@ -48,13 +48,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .target(name: "WharfImage", dependencies: ["CVips", "CWharfVips"], swiftSettings: swiftSettings),
+        .target(
+            name: "WharfImage",
+            dependencies: ["CVips", "CWharfVips", "WharfHTTP", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
 
         // I/O shells.
         .target(
             name: "WharfServer",
             dependencies: [
-                "WharfHTTP", "WharfAssets", "WharfCompression",
+                "WharfHTTP", "WharfAssets", "WharfCompression", "WharfImage",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -73,7 +77,7 @@ let package = Package(
         .executableTarget(
             name: "wharf",
             dependencies: [
-                "WharfServer", "WharfImage",
+                "WharfServer", "WharfImage", "WharfHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -89,7 +93,7 @@ let package = Package(
         .testTarget(
             name: "WharfServerTests",
             dependencies: [
-                "WharfServer", "WharfCompression",
+                "WharfServer", "WharfCompression", "WharfImage",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

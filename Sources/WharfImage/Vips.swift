@@ -1,7 +1,8 @@
 import CWharfVips
 import Synchronization
 
-/// The process-wide libvips runtime: started once, with libvips' operation cache disabled.
+/// The process-wide libvips runtime: started once, with libvips' operation cache disabled,
+/// one thread per operation, untrusted loaders blocked.
 public enum Vips {
     private static let state = Mutex<Bool>(false)
 
@@ -19,10 +20,44 @@ public enum Vips {
     /// The linked libvips version, e.g. "8.14.1".
     public static var version: String { String(cString: wharf_vips_version()) }
 
-    /// Takes and clears libvips' per-thread error buffer.
+    /// Takes and clears libvips' error buffer. The buffer is process-wide, so under concurrency
+    /// the text is best effort (it is only logged, never used to decide a status).
     static func takeError() -> String {
         guard let p = wharf_vips_take_error() else { return "" }
         defer { wharf_vips_free(p) }
         return String(cString: p)
+    }
+
+    /// Releases libvips' per-thread state; call at the end of a job on a thread libvips did not create.
+    public static func threadCleanup() {
+        wharf_vips_thread_shutdown()
+    }
+}
+
+/// An owned reference to a libvips image, released when the last Swift reference goes.
+final class VipsImage {
+    let pointer: OpaquePointer
+
+    init(_ pointer: OpaquePointer) {
+        self.pointer = pointer
+    }
+
+    deinit { wharf_vips_unref(pointer) }
+
+    var width: Int { Int(wharf_vips_image_width(pointer)) }
+    var height: Int { Int(wharf_vips_image_height(pointer)) }
+    var hasAlpha: Bool { wharf_vips_image_has_alpha(pointer) != 0 }
+
+    /// Runs a libvips operation producing a new image; a failure becomes `error` with libvips' text as detail.
+    static func make(_ error: @autoclosure () -> ImageError,
+                     _ op: (UnsafeMutablePointer<OpaquePointer?>) -> Int32) throws(ImageError) -> VipsImage {
+        var out: OpaquePointer? = nil
+        let rc = op(&out)
+        guard rc == 0, let out else {
+            if let out { wharf_vips_unref(out) }
+            let e = error()
+            throw ImageError(status: e.status, message: e.message, detail: Vips.takeError())
+        }
+        return VipsImage(out)
     }
 }

@@ -10,6 +10,7 @@ import NIOTLS
 import ServiceLifecycle
 import WharfAssets
 import WharfHTTP
+import WharfImage
 
 /// `wharf serve`: the public listener (HTTP/1.1 and h2c on plaintext, or HTTP/1.1 and HTTP/2
 /// via ALPN under TLS) and the admin listener, over a live asset catalog.
@@ -23,6 +24,8 @@ public final class WharfServer: Service, @unchecked Sendable {
     let group: MultiThreadedEventLoopGroup
     let metrics: ServerMetrics
     let pool: BlockingPool
+    /// Image transforms only: CPU-bound work gets its own bounded pool.
+    let imagePool: BlockingPool
     let catalog: AssetCatalog
     let site: StaticSite
     let services: ServerServices
@@ -73,12 +76,32 @@ public final class WharfServer: Service, @unchecked Sendable {
         pool = BlockingPool(threads: config.blockingThreads, queueLimit: config.blockingQueueLimit)
         site = StaticSite(snapshot: catalog.snapshot, policy: config.cache.policy, compressMaxFileBytes: config.cache.compressMaxFileBytes)
         let catalog = self.catalog
-        let responder = StaticResponder(
+        var responder = StaticResponder(
             site: site, compression: CompressionCache(budget: config.cache.compressCacheBytes), pool: pool,
             maxRanges: config.limits.maxRanges, metrics: metrics, onStaleFile: {
                 // Re-hash soon, off the event loop.
                 catalog.requestRescan()
             })
+        let images = config.images
+        imagePool = BlockingPool(threads: images.workers == 0 ? System.coreCount : images.workers, queueLimit: images.queueLimit)
+        let disk: ResultCache?
+        if images.cacheDirectory == "off" {
+            disk = nil
+        } else {
+            do {
+                disk = try ResultCache(directory: images.cacheDirectory, maxBytes: images.cacheBytes)
+            } catch {
+                throw ConfigError(key: "images.cache_dir", problem: "cannot use \(images.cacheDirectory): \(error)")
+            }
+        }
+        let variants = ImageVariants(pipeline: ImagePipeline(options: images.options), pool: imagePool, disk: disk,
+                                     memoryBudget: images.memoryCacheBytes, metrics: metrics)
+        responder.images = ImageResponder(options: images.options, variants: variants, policy: config.cache.policy, metrics: metrics)
+        do {
+            try Vips.initialize()
+        } catch {
+            throw ConfigError(key: "images", problem: error.description)
+        }
         let accessLog: AccessLog?
         switch config.accessLog {
         case "off": accessLog = nil
@@ -278,6 +301,7 @@ public final class WharfServer: Service, @unchecked Sendable {
         try? await adminChannel?.close()
         services.accessLog?.stop()
         await pool.shutdown()
+        await imagePool.shutdown()
         try? await group.shutdownGracefully()
     }
 

@@ -5,6 +5,6 @@ struct Wharf: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wharf",
         abstract: "A static-asset and edge-CDN origin server.",
-        subcommands: [Serve.self]
+        subcommands: [Serve.self, SignURL.self]
     )
 }

@@ -1,6 +1,7 @@
 import Foundation
 import TOMLKit
 import WharfHTTP
+import WharfImage
 
 /// Reads `wharf.toml`, then `WHARF_*` environment variables, into a ``ServerConfiguration``.
 ///
@@ -8,7 +9,10 @@ import WharfHTTP
 /// followed by the key in upper case with dots as underscores (`WHARF_LIMITS_MAX_URI_BYTES`).
 /// Unknown keys and values of the wrong type or range are errors that name the key.
 public enum ConfigLoader {
-    enum Kind: Sendable { case int(ClosedRange<Int>), double(ClosedRange<Double>), string, address, optionalPath, logLevel }
+    enum Kind: Sendable {
+        case int(ClosedRange<Int>), double(ClosedRange<Double>), string, address, optionalPath, logLevel, bool
+        case intList(ClosedRange<Int>), stringList
+    }
 
     struct Key: Sendable {
         let name: String
@@ -17,7 +21,8 @@ public enum ConfigLoader {
     }
 
     enum Value: Sendable {
-        case int(Int), double(Double), string(String), address(ServerConfiguration.Address)
+        case int(Int), double(Double), string(String), address(ServerConfiguration.Address), bool(Bool)
+        case ints([Int]), strings([String])
     }
 
     static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
@@ -48,6 +53,29 @@ public enum ConfigLoader {
         Key(name: "cache.compress_cache_bytes", kind: .int(0...1 << 40)) { c, v in if case .int(let i) = v { c.cache.compressCacheBytes = i } },
         Key(name: "cache.compress_max_file_bytes", kind: .int(0...1 << 34)) { c, v in if case .int(let i) = v { c.cache.compressMaxFileBytes = i } },
         Key(name: "cache.revalidate_interval", kind: .double(0.05...3600)) { c, v in if case .double(let d) = v { c.cache.revalidateInterval = d } },
+        Key(name: "images.workers", kind: .int(0...1024)) { c, v in if case .int(let i) = v { c.images.workers = i } },
+        Key(name: "images.queue_limit", kind: .int(1...1_000_000)) { c, v in if case .int(let i) = v { c.images.queueLimit = i } },
+        Key(name: "images.timeout", kind: .double(0.1...3600)) { c, v in if case .double(let d) = v { c.images.options.timeout = d } },
+        Key(name: "images.cache_dir", kind: .string) { c, v in if case .string(let s) = v { c.images.cacheDirectory = s } },
+        Key(name: "images.cache_bytes", kind: .int(1 << 20...1 << 50)) { c, v in if case .int(let i) = v { c.images.cacheBytes = i } },
+        Key(name: "images.memory_cache_bytes", kind: .int(0...1 << 40)) { c, v in if case .int(let i) = v { c.images.memoryCacheBytes = i } },
+        Key(name: "images.max_source_pixels", kind: .int(1...1 << 40)) { c, v in if case .int(let i) = v { c.images.options.maxSourcePixels = i } },
+        Key(name: "images.max_source_bytes", kind: .int(1...1 << 40)) { c, v in if case .int(let i) = v { c.images.options.maxSourceBytes = i } },
+        Key(name: "images.max_output_dimension", kind: .int(1...65_535)) { c, v in if case .int(let i) = v { c.images.options.maxOutputDimension = i } },
+        Key(name: "images.allowed_widths", kind: .intList(1...65_535)) { c, v in if case .ints(let l) = v { c.images.options.allowedWidths = l } },
+        Key(name: "images.allow_upscale", kind: .bool) { c, v in if case .bool(let b) = v { c.images.options.allowUpscale = b } },
+        Key(name: "images.auto_format", kind: .bool) { c, v in if case .bool(let b) = v { c.images.options.autoFormatByDefault = b } },
+        Key(name: "images.jpeg_quality", kind: .int(1...100)) { c, v in if case .int(let i) = v { c.images.options.jpegQuality = i } },
+        Key(name: "images.webp_quality", kind: .int(1...100)) { c, v in if case .int(let i) = v { c.images.options.webpQuality = i } },
+        Key(name: "images.avif_quality", kind: .int(1...100)) { c, v in if case .int(let i) = v { c.images.options.avifQuality = i } },
+        Key(name: "images.webp_effort", kind: .int(0...6)) { c, v in if case .int(let i) = v { c.images.options.webpEffort = i } },
+        Key(name: "images.avif_effort", kind: .int(0...9)) { c, v in if case .int(let i) = v { c.images.options.avifEffort = i } },
+        Key(name: "images.jpeg_progressive", kind: .bool) { c, v in if case .bool(let b) = v { c.images.options.jpegProgressive = b } },
+        Key(name: "images.png_compression", kind: .int(0...9)) { c, v in if case .int(let i) = v { c.images.options.pngCompression = i } },
+        Key(name: "images.signing_keys", kind: .stringList) { c, v in
+            if case .strings(let l) = v { c.images.options.signingKeys = l.map { Array($0.utf8) } }
+        },
+        Key(name: "images.signature_bytes", kind: .int(8...32)) { c, v in if case .int(let i) = v { c.images.options.signatureBytes = i } },
         Key(name: "log.access", kind: .string) { c, v in if case .string(let s) = v { c.accessLog = s } },
         Key(name: "log.level", kind: .logLevel) { c, v in if case .string(let s) = v { c.logLevel = s } },
     ]
@@ -58,7 +86,7 @@ public enum ConfigLoader {
     }
 
     /// Every known key with its environment name, for `--help` and the README.
-    public static var knownKeys: [String] { keys.map(\.name) + ["cache.rules"] }
+    public static var knownKeys: [String] { keys.map(\.name) + ["cache.rules", "images.presets"] }
 
     /// Loads `configPath` (if given; it must then exist) and the environment over the defaults.
     public static func load(configPath: String?, environment: [String: String] = ProcessInfo.processInfo.environment)
@@ -96,6 +124,10 @@ public enum ConfigLoader {
                 try applyRules(value, to: &config)
                 continue
             }
+            if full == "images.presets" {
+                try applyPresets(value, to: &config)
+                continue
+            }
             if let sub = value.table {
                 try walk(sub, prefix: full, into: &config)
                 continue
@@ -117,6 +149,28 @@ public enum ConfigLoader {
             case .string, .optionalPath, .logLevel, .address:
                 guard let s = value.string else { throw ConfigError(key: full, problem: "expected a string") }
                 parsed = try parse(s, for: key)
+            case .bool:
+                guard let b = value.bool else { throw ConfigError(key: full, problem: "expected true or false") }
+                parsed = .bool(b)
+            case .intList(let range):
+                guard let array = value.array else { throw ConfigError(key: full, problem: "expected an array of integers") }
+                var list: [Int] = []
+                for element in array {
+                    guard let i = element.int else { throw ConfigError(key: full, problem: "expected an array of integers") }
+                    guard range.contains(i) else {
+                        throw ConfigError(key: full, problem: "values must be between \(range.lowerBound) and \(range.upperBound)")
+                    }
+                    list.append(i)
+                }
+                parsed = .ints(list)
+            case .stringList:
+                guard let array = value.array else { throw ConfigError(key: full, problem: "expected an array of strings") }
+                var list: [String] = []
+                for element in array {
+                    guard let s = element.string else { throw ConfigError(key: full, problem: "expected an array of strings") }
+                    list.append(s)
+                }
+                parsed = try checkedList(list, key: key)
             }
             key.apply(&config, parsed)
         }
@@ -161,7 +215,65 @@ public enum ConfigLoader {
             return .string(text)
         case .address:
             return .address(try parseAddress(text, key: key.name))
+        case .bool:
+            switch text.lowercased() {
+            case "true", "1", "yes", "on": return .bool(true)
+            case "false", "0", "no", "off": return .bool(false)
+            default: throw ConfigError(key: key.name, problem: "expected true or false, got \"\(text)\"")
+            }
+        case .intList(let range):
+            var list: [Int] = []
+            for part in text.split(separator: ",") {
+                guard let i = Int(part.trimmingCharacters(in: .whitespaces)) else {
+                    throw ConfigError(key: key.name, problem: "expected comma-separated integers, got \"\(text)\"")
+                }
+                guard range.contains(i) else {
+                    throw ConfigError(key: key.name, problem: "values must be between \(range.lowerBound) and \(range.upperBound)")
+                }
+                list.append(i)
+            }
+            return .ints(list)
+        case .stringList:
+            return try checkedList(text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }, key: key)
         }
+    }
+
+    /// Signing keys: at least 16 bytes each, so that a short test value never guards production.
+    private static func checkedList(_ list: [String], key: Key) throws(ConfigError) -> Value {
+        if key.name == "images.signing_keys", let short = list.firstIndex(where: { $0.utf8.count < 16 }) {
+            throw ConfigError(key: key.name, problem: "key \(short + 1) is shorter than 16 bytes")
+        }
+        return .strings(list)
+    }
+
+    /// `[images.presets.NAME]` tables of transform parameters, each checked as a URL would be.
+    private static func applyPresets(_ value: any TOMLValueConvertible, to config: inout ServerConfiguration) throws(ConfigError) {
+        guard let table = value.table else { throw ConfigError(key: "images.presets", problem: "expected tables ([images.presets.NAME])") }
+        var presets: [String: [(String, String)]] = [:]
+        for name in table.keys {
+            let where_ = "images.presets.\(name)"
+            guard let t = table[name]?.table else { throw ConfigError(key: where_, problem: "expected a table of parameters") }
+            var pairs: [(String, String)] = []
+            for param in t.keys {
+                let v = t[param]!
+                let text: String
+                if let i = v.int { text = String(i) } else if let d = v.double { text = String(d) } else if let s = v.string { text = s } else {
+                    throw ConfigError(key: "\(where_).\(param)", problem: "expected a number or a string")
+                }
+                pairs.append((param, text))
+            }
+            let query = pairs.map { "\($0.0)=\($0.1)" }.joined(separator: "&")
+            do throws(ImageError) {
+                guard let q = try TransformQuery.parse(query), q.values[.preset] == nil, q.signature == nil else {
+                    throw ImageError(status: 400, message: "must set transform parameters (w, h, fit, g, fm, q, dpr)")
+                }
+                _ = try TransformSpec.resolve(q, options: config.images.options)
+            } catch {
+                throw ConfigError(key: where_, problem: error.message)
+            }
+            presets[name] = pairs
+        }
+        config.images.options.presets = presets
     }
 
     /// Parses `host:port`, `[v6]:port` or `:port` (all interfaces).

@@ -1,4 +1,5 @@
 import WharfHTTP
+import WharfImage
 
 /// Everything `wharf serve` can be told. Every key has a default; `wharf.toml`, `WHARF_*`
 /// environment variables and command-line flags override it, in that order.
@@ -60,6 +61,22 @@ public struct ServerConfiguration: Sendable {
         public init() {}
     }
 
+    /// The image pipeline: its limits and encoders (``ImageOptions``), its pool and its caches.
+    public struct Images: Sendable {
+        public var options = ImageOptions()
+        /// Threads running transforms; 0 means one per core.
+        public var workers = 0
+        /// Transforms queued or running before requests get 503 + Retry-After.
+        public var queueLimit = 64
+        /// Where transformed variants are kept across restarts; "off" keeps them in memory only.
+        public var cacheDirectory = ".wharf-cache/images"
+        /// Size bound of the on-disk result cache (least recently used out first).
+        public var cacheBytes = 1 << 30
+        /// Memory for hot variants (LRU).
+        public var memoryCacheBytes = 64 << 20
+        public init() {}
+    }
+
     public var root = "public"
     public var listen = Address(host: "127.0.0.1", port: 8080)
     public var adminListen = Address(host: "127.0.0.1", port: 9080)
@@ -73,6 +90,7 @@ public struct ServerConfiguration: Sendable {
     public var tlsKeyPath: String?
     public var limits = Limits()
     public var cache = Cache()
+    public var images = Images()
     /// Access log destination: "stdout", "stderr", "off" or a file path.
     public var accessLog = "stdout"
     /// Server log level: trace, debug, info, notice, warning, error, critical.

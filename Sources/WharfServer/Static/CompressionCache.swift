@@ -19,37 +19,26 @@ final class CompressionCache: Sendable {
         let coding: ContentCoding
     }
 
-    private struct Entry {
-        /// nil: compressing this content does not pay; serve the plain variant.
-        let variant: PreparedVariant?
-        /// Bytes held (0 when the entry only remembers that compressing did not pay).
-        let size: Int
-        var lastUse: UInt64
-    }
-
     private struct State {
-        var entries: [Key: Entry] = [:]
-        var bytes = 0
-        var clock: UInt64 = 0
+        /// nil values: compressing this content does not pay; serve the plain variant.
+        var entries: BoundedLRU<Key, PreparedVariant?>
         var inflight: [Key: EventLoopFuture<PreparedVariant>] = [:]
     }
 
-    private let state = NIOLockedValueBox(State())
+    private let state: NIOLockedValueBox<State>
     let budget: Int
 
     init(budget: Int) {
         self.budget = budget
+        self.state = NIOLockedValueBox(State(entries: BoundedLRU(budget: budget)))
     }
 
     /// The cached variant, if present (and marks it recently used).
     func cached(_ asset: PreparedAsset, _ coding: ContentCoding) -> PreparedVariant? {
         let key = Key(urlPath: asset.asset.urlPath, etag: asset.asset.identity.etag.opaqueTag, coding: coding)
         return state.withLockedValue { s in
-            guard var e = s.entries[key] else { return nil }
-            s.clock &+= 1
-            e.lastUse = s.clock
-            s.entries[key] = e
-            return e.variant ?? asset.identity
+            guard let v = s.entries.get(key) else { return nil }
+            return v ?? asset.identity
         }
     }
 
@@ -62,7 +51,7 @@ final class CompressionCache: Sendable {
         // Check and claim in one critical section, so one compression runs per key.
         enum Claim { case done(PreparedVariant), running(EventLoopFuture<PreparedVariant>), mine(EventLoopPromise<PreparedVariant>) }
         let claim: Claim = state.withLockedValue { s in
-            if let e = s.entries[key] { return .done(e.variant ?? plain) }
+            if let v = s.entries.get(key) { return .done(v ?? plain) }
             if let f = s.inflight[key] { return .running(f) }
             let promise = eventLoop.makePromise(of: PreparedVariant.self)
             s.inflight[key] = promise.futureResult
@@ -104,16 +93,7 @@ final class CompressionCache: Sendable {
                 // When compressing did not pay, a marker is cached (not the plain variant, which
                 // would pin an old body or descriptor); it is charged a nominal 64 bytes.
                 let worth = v !== plain
-                let size = worth ? v.length : 64
-                guard size <= budget else { return }
-                s.clock &+= 1
-                if let old = s.entries[key] { s.bytes -= old.size }
-                s.entries[key] = Entry(variant: worth ? v : nil, size: size, lastUse: s.clock)
-                s.bytes += size
-                while s.bytes > budget, let victim = s.entries.min(by: { $0.value.lastUse < $1.value.lastUse }) {
-                    s.entries[victim.key] = nil
-                    s.bytes -= victim.value.size
-                }
+                s.entries.set(key, worth ? v : nil, size: worth ? v.length : 64)
             }
         }
         return future

@@ -37,7 +37,7 @@ final class PreparedVariant: Sendable {
 
     init(coding: ContentCoding, etag: EntityTag, lastModified: Int64, contentType: String, length: Int,
          memoryBody: ByteBuffer?, file: OpenFile?, fileIdentity: FileIdentity?,
-         compressible: Bool, directives: CacheDirectives) {
+         compressible: Bool, directives: CacheDirectives, vary: String? = nil) {
         self.coding = coding
         self.etag = etag
         self.lastModified = lastModified
@@ -54,7 +54,13 @@ final class PreparedVariant: Sendable {
         validators.append(contentsOf: Self.cacheFields(directives))
         // Every response of a negotiable resource says it varies, the plain one included,
         // or a shared cache may hand compressed bytes to a client that did not ask for them.
-        if compressible { validators.append(("Vary", "Accept-Encoding")) }
+        // Image variants chosen from `Accept` say so too (`vary`).
+        switch (compressible, vary) {
+        case (true, let v?): validators.append(("Vary", "Accept-Encoding, " + v))
+        case (true, nil): validators.append(("Vary", "Accept-Encoding"))
+        case (false, let v?): validators.append(("Vary", v))
+        case (false, nil): break
+        }
         self.validatorFields = validators
 
         var f: [(String, String)] = [
@@ -113,7 +119,7 @@ final class PreparedVariant: Sendable {
     }
 
     /// A prepared variant built from an asset's variant.
-    static func from(_ asset: Asset, _ v: AssetVariant, directives: CacheDirectives) -> PreparedVariant {
+    static func from(_ asset: Asset, _ v: AssetVariant, directives: CacheDirectives, vary: String? = nil) -> PreparedVariant {
         var memory: ByteBuffer?
         var file: OpenFile?
         switch v.body {
@@ -123,6 +129,6 @@ final class PreparedVariant: Sendable {
         return PreparedVariant(coding: v.coding, etag: v.etag, lastModified: asset.lastModified,
                                contentType: asset.contentType, length: v.length, memoryBody: memory,
                                file: file, fileIdentity: v.fileIdentity,
-                               compressible: asset.isCompressible, directives: directives)
+                               compressible: asset.isCompressible, directives: directives, vary: vary)
     }
 }

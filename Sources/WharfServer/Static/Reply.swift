@@ -19,14 +19,15 @@ enum BodySegment: Sendable {
 
 /// The kind of route that answered, for metrics and the access log.
 enum RouteKind: String, Sendable, CaseIterable {
-    case `static`, admin, error
+    case `static`, image, admin, error
 
     /// Position in `allCases`, for metric arrays (no hashing on the hot path).
     var index: Int {
         switch self {
         case .static: 0
-        case .admin: 1
-        case .error: 2
+        case .image: 1
+        case .admin: 2
+        case .error: 3
         }
     }
 }

@@ -6,6 +6,7 @@ import WharfHTTP
 /// per field and allocate an array each time). Repeated fields are joined with ", " as one list
 /// (RFC 9110 §5.3).
 struct RequestFields {
+    var accept: String?
     var acceptEncoding: String?
     var range: String?
     var ifMatch: String?
@@ -32,6 +33,7 @@ struct RequestFields {
             switch n.count {
             case 4 where ASCIICaseless.equals(n, "host"): hostCount += 1
             case 5 where ASCIICaseless.equals(n, "range"): Self.add(&range, value)
+            case 6 where ASCIICaseless.equals(n, "accept"): Self.add(&accept, value)
             case 7 where ASCIICaseless.equals(n, "upgrade"): hasUpgrade = true
             case 8 where ASCIICaseless.equals(n, "if-match"): Self.add(&ifMatch, value)
             case 8 where ASCIICaseless.equals(n, "if-range"): Self.add(&ifRange, value)

@@ -2,6 +2,7 @@ import NIOCore
 import NIOHTTP1
 import WharfAssets
 import WharfHTTP
+import WharfImage
 
 /// Either a reply now, or one that needs blocking work first (compressing a variant).
 enum Outcome {
@@ -18,6 +19,8 @@ struct StaticResponder: Sendable {
     let pool: BlockingPool
     let maxRanges: Int
     let metrics: ServerMetrics
+    /// Image transforms on image paths; nil serves images as plain files only.
+    var images: ImageResponder? = nil
     /// Called when a file on disk no longer matches its catalog entry.
     let onStaleFile: @Sendable () -> Void
 
@@ -48,6 +51,12 @@ struct StaticResponder: Sendable {
         // The raw path is looked up as is only when decoding could not change it.
         if !rawPath.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "\\") || $0 >= 0x7F }),
            let hit = table.assets[rawPath] {
+            if let source = hit.imageFormat, let images {
+                let query = q.map { String(uri[uri.utf8.index(after: $0)...]) }
+                if let outcome = image(images, hit, source: source, path: rawPath, query: query, head, fields, isHead: isHead, on: eventLoop) {
+                    return outcome
+                }
+            }
             return serve(hit, head, fields, isHead: isHead, on: eventLoop)
         }
         let target: RequestTarget
@@ -58,6 +67,10 @@ struct StaticResponder: Sendable {
             return .ready(.text(HTTPResponseStatus(statusCode: error.status), error.reason, sendBody: !isHead))
         }
         if let hit = table.assets[target.path] {
+            if let source = hit.imageFormat, let images,
+               let outcome = image(images, hit, source: source, path: target.path, query: target.query, head, fields, isHead: isHead, on: eventLoop) {
+                return outcome
+            }
             return serve(hit, head, fields, isHead: isHead, on: eventLoop)
         }
         if !target.hasTrailingSlash, table.directories.contains(target.path) {
@@ -69,6 +82,32 @@ struct StaticResponder: Sendable {
                                 sendBody: !isHead, route: .static))
         }
         return .ready(notFound(table, path: target.path, isHead: isHead))
+    }
+
+    /// A transform (or a negotiated original), or nil when the query asks for none.
+    private func image(_ images: ImageResponder, _ asset: PreparedAsset, source: ImageFormat, path: String, query: String?,
+                       _ head: HTTPRequestHead, _ fields: RequestFields, isHead: Bool, on eventLoop: any EventLoop) -> Outcome? {
+        let isGet = head.method == .GET
+        switch images.respond(asset, source: source, path: path, rawQuery: query, accept: fields.accept, isHead: isHead, on: eventLoop) {
+        case .notTransform:
+            return nil
+        case .reply(let r):
+            return .ready(r)
+        case .variant(let v):
+            var r = serve(v, fields, isGet: isGet, isHead: isHead)
+            r.route = .image
+            return .ready(r)
+        case .pending(let future):
+            let onStaleFile = self.onStaleFile
+            return .pending(future.map { v in
+                var r = serve(v, fields, isGet: isGet, isHead: isHead)
+                r.route = .image
+                return r
+            }.recover { error in
+                if error is ImageVariants.StaleSource { onStaleFile() }
+                return images.error(error, path: path, isHead: isHead)
+            })
+        }
     }
 
     private func notFound(_ table: StaticSite.Table, path: String, isHead: Bool) -> Reply {

@@ -2,6 +2,7 @@ import Atomics
 import NIOConcurrencyHelpers
 import WharfAssets
 import WharfHTTP
+import WharfImage
 
 /// A servable asset with its prepared representations.
 final class PreparedAsset: Sendable {
@@ -15,6 +16,8 @@ final class PreparedAsset: Sendable {
     let compressOnTheFly: Bool
     /// Codings a client can be offered: siblings, on-the-fly ones, and the plain file last.
     let offered: [ContentCoding]
+    /// For raster images the pipeline reads: the format the source is written back in.
+    let imageFormat: ImageFormat?
 
     init(asset: Asset, policy: CachePolicy, compressMaxFileBytes: Int) {
         self.asset = asset
@@ -26,6 +29,7 @@ final class PreparedAsset: Sendable {
         compressOnTheFly = asset.isCompressible && asset.precompressed.isEmpty
             && asset.identity.length <= compressMaxFileBytes && asset.identity.length > 0
         offered = compressOnTheFly ? [.br, .gzip, .identity] : asset.availableCodings
+        imageFormat = ImageFormat.forSource(contentType: asset.contentType)
     }
 
     /// The prepared representation for a coding, if it exists (not counting on-the-fly ones).

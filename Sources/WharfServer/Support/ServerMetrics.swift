@@ -19,6 +19,20 @@ final class ServerMetrics: Sendable {
     let rejectedConnections: CoreMetrics.Counter
     let catalogAssets: CoreMetrics.Meter
 
+    /// Image variant answers by where they came from.
+    struct ImageLookups: Sendable {
+        let memory, disk, transformed, coalesced: CoreMetrics.Counter
+    }
+    struct ImageTransforms: Sendable {
+        let ok, failed: CoreMetrics.Counter
+    }
+    let imageLookups: ImageLookups
+    /// Pipeline runs (one per distinct output, however many requests wanted it).
+    let imageTransforms: ImageTransforms
+    let imageTransformDuration: CoreMetrics.Timer
+    /// 503s because the image pool's queue was full.
+    let imageRejected: CoreMetrics.Counter
+
     init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
         var factory = PrometheusMetricsFactory(registry: registry)
@@ -47,6 +61,16 @@ final class ServerMetrics: Sendable {
         openConnections = Meter(label: "wharf_open_connections", dimensions: [], factory: factory)
         rejectedConnections = Counter(label: "wharf_rejected_connections_total", dimensions: [], factory: factory)
         catalogAssets = Meter(label: "wharf_catalog_assets", dimensions: [], factory: factory)
+        func lookup(_ source: String) -> CoreMetrics.Counter {
+            Counter(label: "wharf_image_variant_responses_total", dimensions: [("source", source)], factory: factory)
+        }
+        imageLookups = ImageLookups(memory: lookup("memory"), disk: lookup("disk"), transformed: lookup("transformed"),
+                                    coalesced: lookup("coalesced"))
+        imageTransforms = ImageTransforms(
+            ok: Counter(label: "wharf_image_transforms_total", dimensions: [("result", "ok")], factory: factory),
+            failed: Counter(label: "wharf_image_transforms_total", dimensions: [("result", "error")], factory: factory))
+        imageTransformDuration = Timer(label: "wharf_image_transform_duration_seconds", dimensions: [], factory: factory)
+        imageRejected = Counter(label: "wharf_image_queue_rejections_total", dimensions: [], factory: factory)
     }
 
     func record(route: RouteKind, status: UInt, bodyBytes: Int, nanoseconds: Int64) {

@@ -1,0 +1,128 @@
+import NIOCore
+import NIOHTTP1
+import WharfAssets
+import WharfHTTP
+import WharfImage
+
+/// Routes image requests with transform parameters: parses and checks the URL, negotiates
+/// the format, then finds or makes the variant (``ImageVariants``). The answer is a prepared
+/// variant served like any static hit (preconditions, ranges, HEAD, the same fast writer).
+struct ImageResponder: Sendable {
+    enum Answer {
+        /// No transform parameters: serve the file as it is.
+        case notTransform
+        case reply(Reply)
+        case variant(PreparedVariant)
+        case pending(EventLoopFuture<PreparedVariant>)
+    }
+
+    let options: ImageOptions
+    let signer: URLSigner?
+    let variants: ImageVariants
+    let policy: CachePolicy
+    let metrics: ServerMetrics
+
+    init(options: ImageOptions, variants: ImageVariants, policy: CachePolicy, metrics: ServerMetrics) {
+        self.options = options
+        self.signer = options.signingKeys.isEmpty ? nil : URLSigner(keys: options.signingKeys, signatureBytes: options.signatureBytes)
+        self.variants = variants
+        self.policy = policy
+        self.metrics = metrics
+    }
+
+    /// - Parameters:
+    ///   - path: the decoded request path (what a signature covers).
+    ///   - rawQuery: the query as received, without `?`.
+    func respond(_ asset: PreparedAsset, source: ImageFormat, path: String, rawQuery: String?, accept: String?,
+                 isHead: Bool, on eventLoop: any EventLoop) -> Answer {
+        let spec: TransformSpec
+        do {
+            if let query = try TransformQuery.parse(rawQuery) {
+                spec = try TransformSpec.resolve(query, options: options)
+                if let signer, !signer.verify(query.signature, payload: spec.signingPayload(path: path)) {
+                    return .reply(error(ImageError(status: 403, message: query.signature == nil ? "signature required (s=)" : "invalid signature"),
+                                        path: path, isHead: isHead))
+                }
+            } else if options.autoFormatByDefault {
+                spec = try TransformSpec.resolve(TransformQuery(), options: options)
+            } else {
+                return .notTransform
+            }
+        } catch {
+            return .reply(self.error(error, path: path, isHead: isHead))
+        }
+        let choice = FormatNegotiation.choose(spec.format, accept: accept, source: source)
+        let plain = asset.identity
+        if spec.width == nil, spec.height == nil, spec.quality == nil, choice.format == source {
+            // Nothing to change: the original, saying that it was chosen by Accept when it was.
+            guard choice.negotiated else { return .variant(plain) }
+            let key = ImageVariants.MemoryKey(urlPath: asset.asset.urlPath, sourceHash: plain.etag.opaqueTag,
+                                              canonical: "original", negotiated: true)
+            if let v = variants.cached(key) { return .variant(v) }
+            let v = PreparedVariant.from(asset.asset, asset.asset.identity, directives: asset.directives, vary: "Accept")
+            variants.remember(key, v)
+            return .variant(v)
+        }
+        guard plain.length <= options.maxSourceBytes else {
+            return .reply(error(ImageError(status: 422, message: "source image is \(plain.length) bytes, over the limit of \(options.maxSourceBytes)"),
+                                path: path, isHead: isHead))
+        }
+        let quality = spec.quality ?? options.defaultQuality(choice.format)
+        let canonical = spec.canonicalKey(format: choice.format, quality: quality)
+        let key = ImageVariants.MemoryKey(urlPath: asset.asset.urlPath, sourceHash: plain.etag.opaqueTag,
+                                          canonical: canonical, negotiated: choice.negotiated)
+        if let v = variants.cached(key) {
+            metrics.imageLookups.memory.increment()
+            return .variant(v)
+        }
+        let name = ResultCache.name(sourceHash: plain.etag.opaqueTag, canonical: canonical,
+                                    version: ImagePipeline.version, fileExtension: choice.format.fileExtension)
+        let variants = self.variants, metrics = self.metrics
+        let directives = asset.directives
+        let future = variants.produce(name: name, source: plain, spec: spec, format: choice.format, on: eventLoop)
+            .map { output -> PreparedVariant in
+                switch output.origin {
+                case .disk: metrics.imageLookups.disk.increment()
+                case .transformed: metrics.imageLookups.transformed.increment()
+                }
+                let v = PreparedVariant(
+                    coding: .identity, etag: EntityTag(output.hash), lastModified: plain.lastModified,
+                    contentType: choice.format.contentType, length: output.bytes.count,
+                    memoryBody: ByteBuffer(bytes: output.bytes), file: nil, fileIdentity: nil,
+                    compressible: false, directives: directives, vary: choice.negotiated ? "Accept" : nil)
+                variants.remember(key, v)
+                return v
+            }
+        return .pending(future)
+    }
+
+    /// The reply for a failed transform: its status and public message; 503s say when to retry
+    /// and are not cached, client and source errors are cached briefly (like a 404).
+    func error(_ error: any Error, path: String, isHead: Bool) -> Reply {
+        let status: Int
+        let message: String
+        switch error {
+        case let e as ImageError:
+            status = e.status
+            message = e.message
+        case is BlockingPool.Overloaded:
+            metrics.imageRejected.increment()
+            status = 503
+            message = "image transforms are busy; retry"
+        case is ImageVariants.StaleSource:
+            status = 503
+            message = "file is being changed; retry"
+        default:
+            status = 500
+            message = "image transform failed"
+        }
+        var extra: [(String, String)] = []
+        if status >= 500 {
+            extra.append(("Cache-Control", "no-store"))
+            if status == 503 { extra.append(("Retry-After", "1")) }
+        } else {
+            extra = PreparedVariant.cacheFields(policy.notFoundDirectives(forPath: path))
+        }
+        return .text(HTTPResponseStatus(statusCode: status), message, extra: extra, sendBody: !isHead, route: .image)
+    }
+}

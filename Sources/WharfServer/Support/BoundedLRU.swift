@@ -1,0 +1,44 @@
+/// A map bounded by a byte budget, least recently used out first. Not thread-safe: callers
+/// keep it inside their lock (the caches around it also hold in-flight work under that lock).
+struct BoundedLRU<Key: Hashable, Value> {
+    fileprivate struct Entry {
+        let value: Value
+        let size: Int
+        var lastUse: UInt64
+    }
+
+    private var entries: [Key: Entry] = [:]
+    private(set) var bytes = 0
+    private var clock: UInt64 = 0
+    let budget: Int
+
+    init(budget: Int) {
+        self.budget = budget
+    }
+
+    /// The value, marked as just used.
+    mutating func get(_ key: Key) -> Value? {
+        guard var e = entries[key] else { return nil }
+        clock &+= 1
+        e.lastUse = clock
+        entries[key] = e
+        return e.value
+    }
+
+    /// Stores `value` charged `size` bytes, then evicts down to the budget. A value larger than
+    /// the whole budget is not stored.
+    mutating func set(_ key: Key, _ value: Value, size: Int) {
+        guard size <= budget else { return }
+        clock &+= 1
+        if let old = entries[key] { bytes -= old.size }
+        entries[key] = Entry(value: value, size: size, lastUse: clock)
+        bytes += size
+        while bytes > budget, let victim = entries.min(by: { $0.value.lastUse < $1.value.lastUse }) {
+            entries[victim.key] = nil
+            bytes -= victim.value.size
+        }
+    }
+}
+
+extension BoundedLRU: Sendable where Key: Sendable, Value: Sendable {}
+extension BoundedLRU.Entry: Sendable where Key: Sendable, Value: Sendable {}

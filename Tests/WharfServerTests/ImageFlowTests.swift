@@ -1,0 +1,241 @@
+import Foundation
+import Testing
+import WharfImage
+@testable import WharfServer
+
+/// Image transforms through the real server: negotiation, caching headers, 304 and ranges on
+/// variants, coalescing, the result cache across restarts, the saturated queue, bad input.
+@Suite(.serialized) struct ImageFlowTests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("WharfImageTests/Fixtures")
+    static func fixture(_ name: String) throws -> [UInt8] {
+        [UInt8](try Data(contentsOf: fixtures.appendingPathComponent(name)))
+    }
+
+    static let chromeAccept = "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8"
+
+    static func site() throws -> [String: [UInt8]] {
+        let jpeg = try fixture("hubble_deep_field.jpg")
+        return [
+            "img/rocket.jpg": try fixture("rocket.jpg"),
+            "img/hubble.jpg": jpeg,
+            "img/alpha.png": try fixture("alpha.png"),
+            "img/truncated.jpg": Array(jpeg.prefix(jpeg.count / 2)),
+            "img/text.jpg": Array("this is not an image, whatever its name says".utf8),
+            "img/bomb.png": try fixture("bomb-60000x60000.png"),
+            "css/site.css": Array("body{}".utf8),
+        ]
+    }
+
+    static func cacheDirectory() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("wharf-imgcache-\(UUID().uuidString)").path
+    }
+
+    static func server(cache: String = cacheDirectory(), _ configure: @escaping (inout ServerConfiguration) -> Void = { _ in }) async throws -> TestServer {
+        try await TestServer(files: try site()) { c in
+            c.images.cacheDirectory = cache
+            configure(&c)
+        }
+    }
+
+    /// A counter from the admin listener's /metrics (0 when absent).
+    static func metric(_ c: Client, _ s: TestServer, _ name: String, _ labels: String) async throws -> Int {
+        let text = try await c.get("http://127.0.0.1:\(s.adminPort)/metrics").text
+        for line in text.split(separator: "\n") where (line.hasPrefix(name + "{") || line.hasPrefix(name + " ")) && (labels.isEmpty || line.contains(labels)) {
+            return Int(Double(line.split(separator: " ").last!)!)
+        }
+        return 0
+    }
+
+    static func magic(_ body: [UInt8]) -> String {
+        if body.count > 12, Array(body[4..<12]) == Array("ftypavif".utf8) { return "avif" }
+        if body.count > 12, Array(body[0..<4]) == Array("RIFF".utf8), Array(body[8..<12]) == Array("WEBP".utf8) { return "webp" }
+        if body.starts(with: [0xFF, 0xD8, 0xFF]) { return "jpeg" }
+        if body.starts(with: [0x89, 0x50, 0x4E, 0x47]) { return "png" }
+        return "?"
+    }
+
+    @Test func negotiationVaryAndCachingHeaders() async throws {
+        let s = try await Self.server()
+        let c = try Client()
+        defer { Task { try? await c.shutdown(); await s.stop() } }
+        let u = s.base + "/img/rocket.jpg?w=200&fm=auto"
+
+        let avif = try await c.get(u, [("Accept", Self.chromeAccept)])
+        #expect(avif.status == 200)
+        #expect(avif.h("content-type") == "image/avif")
+        #expect(Self.magic(avif.body) == "avif")
+        #expect(avif.h("vary") == "Accept")
+        #expect(avif.h("content-length") == String(avif.body.count))
+        let etag = try #require(avif.h("etag"))
+        #expect(etag.hasPrefix("\"") && !etag.hasPrefix("W/"))
+        // The source's policy (a non-fingerprinted asset).
+        #expect(avif.h("cache-control") == "public, max-age=3600, stale-while-revalidate=86400, stale-if-error=86400")
+        #expect(avif.h("last-modified") != nil)
+
+        let webp = try await c.get(u, [("Accept", "image/webp,*/*")])
+        #expect(webp.h("content-type") == "image/webp" && Self.magic(webp.body) == "webp")
+        #expect(webp.h("vary") == "Accept")
+        let plain = try await c.get(u)
+        #expect(plain.h("content-type") == "image/jpeg" && Self.magic(plain.body) == "jpeg")
+        #expect(plain.h("vary") == "Accept")
+        #expect(Set([etag, webp.h("etag")!, plain.h("etag")!]).count == 3)
+
+        // A fixed format does not negotiate, so it does not vary.
+        let fixed = try await c.get(s.base + "/img/rocket.jpg?w=200&fm=webp", [("Accept", Self.chromeAccept)])
+        #expect(fixed.h("content-type") == "image/webp")
+        #expect(fixed.h("vary") == nil)
+        #expect(fixed.body == webp.body) // same canonical output, shared by both URLs
+        // No parameters: the file itself; cache busters are not transforms.
+        let original = try await c.get(s.base + "/img/rocket.jpg?v=3", [("Accept", Self.chromeAccept)])
+        #expect(original.body == (try Self.fixture("rocket.jpg")))
+        #expect(original.h("vary") == nil)
+
+        // HEAD is GET without the body.
+        let head = try await c.get(u, method: .HEAD, [("Accept", Self.chromeAccept)])
+        #expect(head.status == 200 && head.body.isEmpty)
+        #expect(head.h("etag") == etag && head.h("content-length") == avif.h("content-length"))
+
+        // 304 on the variant's ETag, with its validators; ranges on its bytes.
+        let nm = try await c.get(u, [("Accept", Self.chromeAccept), ("If-None-Match", etag)])
+        #expect(nm.status == 304 && nm.body.isEmpty)
+        #expect(nm.h("etag") == etag && nm.h("vary") == "Accept" && nm.h("cache-control") == avif.h("cache-control"))
+        let part = try await c.get(u, [("Accept", Self.chromeAccept), ("Range", "bytes=4-11")])
+        #expect(part.status == 206)
+        #expect(part.body == Array("ftypavif".utf8))
+        #expect(part.h("content-range") == "bytes 4-11/\(avif.body.count)")
+
+        // Aliases and order are one cache entry: no second transform.
+        let before = try await Self.metric(c, s, "wharf_image_transforms_total", "result=\"ok\"")
+        let alias = try await c.get(s.base + "/img/rocket.jpg?format=webp&width=200")
+        #expect(alias.h("etag") == fixed.h("etag"))
+        #expect(try await Self.metric(c, s, "wharf_image_transforms_total", "result=\"ok\"") == before)
+    }
+
+    @Test func autoFormatByDefaultNegotiatesPlainRequests() async throws {
+        let s = try await Self.server { $0.images.options.autoFormatByDefault = true }
+        let c = try Client()
+        defer { Task { try? await c.shutdown(); await s.stop() } }
+        let avif = try await c.get(s.base + "/img/rocket.jpg", [("Accept", Self.chromeAccept)])
+        #expect(avif.h("content-type") == "image/avif" && avif.h("vary") == "Accept")
+        let original = try await c.get(s.base + "/img/rocket.jpg", [("Accept", "*/*")])
+        #expect(original.body == (try Self.fixture("rocket.jpg")))
+        #expect(original.h("vary") == "Accept")
+        #expect(try await c.get(s.base + "/img/rocket.jpg?fm=jpeg").h("vary") == nil)
+    }
+
+    @Test func concurrentIdenticalRequestsRunOneTransform() async throws {
+        let s = try await Self.server()
+        let c = try Client()
+        defer { Task { try? await c.shutdown(); await s.stop() } }
+        let u = s.base + "/img/hubble.jpg?w=777&fm=avif"
+        let tags = try await withThrowingTaskGroup(of: String?.self) { group in
+            for _ in 0..<12 { group.addTask { try await c.get(u).h("etag") } }
+            var out: [String?] = []
+            for try await t in group { out.append(t) }
+            return out
+        }
+        #expect(Set(tags).count == 1 && tags[0] != nil)
+        #expect(try await Self.metric(c, s, "wharf_image_transforms_total", "result=\"ok\"") == 1)
+        let coalesced = try await Self.metric(c, s, "wharf_image_variant_responses_total", "source=\"coalesced\"")
+        let memory = try await Self.metric(c, s, "wharf_image_variant_responses_total", "source=\"memory\"")
+        #expect(coalesced + memory == 11)
+        #expect(coalesced >= 1)
+    }
+
+    @Test func theResultCacheSurvivesARestart() async throws {
+        let cache = Self.cacheDirectory()
+        let a = try await Self.server(cache: cache)
+        let c = try Client()
+        let first = try await c.get(a.base + "/img/rocket.jpg?w=222&fm=webp")
+        #expect(try await Self.metric(c, a, "wharf_image_transforms_total", "result=\"ok\"") == 1)
+        await a.stop()
+
+        let b = try await Self.server(cache: cache)
+        defer { Task { try? await c.shutdown(); await b.stop() } }
+        let again = try await c.get(b.base + "/img/rocket.jpg?w=222&fm=webp")
+        #expect(again.status == 200 && again.body == first.body && again.h("etag") == first.h("etag"))
+        #expect(try await Self.metric(c, b, "wharf_image_transforms_total", "result=\"ok\"") == 0)
+        #expect(try await Self.metric(c, b, "wharf_image_variant_responses_total", "source=\"disk\"") == 1)
+        // Content-addressed: one file per output, nothing left in tmp/.
+        let files = try FileManager.default.subpathsOfDirectory(atPath: cache).filter { $0.hasSuffix(".webp") }
+        #expect(files.count == 1)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: cache + "/tmp").isEmpty)
+    }
+
+    @Test func aSaturatedQueueAnswers503WithRetryAfter() async throws {
+        let s = try await Self.server {
+            $0.images.workers = 1
+            $0.images.queueLimit = 1
+        }
+        let c = try Client()
+        defer { Task { try? await c.shutdown(); await s.stop() } }
+        let statuses = try await withThrowingTaskGroup(of: (Int, String?, String?).self) { group in
+            for w in 0..<8 {
+                group.addTask {
+                    let r = try await c.get(s.base + "/img/hubble.jpg?w=\(900 - w)&fm=avif")
+                    return (r.status, r.h("retry-after"), r.h("cache-control"))
+                }
+            }
+            var out: [(Int, String?, String?)] = []
+            for try await r in group { out.append(r) }
+            return out
+        }
+        let busy = statuses.filter { $0.0 == 503 }
+        #expect(statuses.contains { $0.0 == 200 })
+        #expect(!busy.isEmpty)
+        #expect(busy.allSatisfy { $0.1 == "1" && $0.2 == "no-store" })
+        #expect(try await Self.metric(c, s, "wharf_image_queue_rejections_total", "") == busy.count)
+        // Once the queue drains, the same request works.
+        #expect(try await c.get(s.base + "/img/hubble.jpg?w=900&fm=avif").status == 200)
+    }
+
+    @Test func badInputGetsAClearStatusAndLeavesNothingBehind() async throws {
+        let cache = Self.cacheDirectory()
+        let s = try await Self.server(cache: cache)
+        let c = try Client()
+        defer { Task { try? await c.shutdown(); await s.stop() } }
+        func check(_ path: String, _ status: Int, _ message: String) async throws {
+            let r = try await c.get(s.base + path)
+            #expect(r.status == status, "\(path): \(r.status) \(r.text)")
+            #expect(r.text.contains(message), "\(path): \(r.text)")
+        }
+        try await check("/img/rocket.jpg?w=abc", 400, "w: must be a whole number")
+        try await check("/img/rocket.jpg?w=10&blur=3", 400, "blur: unknown parameter")
+        try await check("/img/rocket.jpg?fit=squash&w=1", 400, "fit: must be one of")
+        try await check("/img/rocket.jpg?w=9000", 400, "w: must be a whole number of pixels from 1 to 8192")
+        try await check("/img/rocket.jpg?w=5000&dpr=2", 400, "over the limit of 8192")
+        try await check("/img/truncated.jpg?w=100", 422, "corrupt or truncated")
+        try await check("/img/text.jpg?w=100", 422, "not a decodable image")
+        try await check("/img/bomb.png?w=100", 422, "over the limit of 50 MP")
+        try await check("/img/missing.jpg?w=100", 404, "not found")
+        // Client and source errors may be cached briefly, like a 404.
+        #expect(try await c.get(s.base + "/img/text.jpg?w=100").h("cache-control") == "public, max-age=60")
+        // The server is fine, and no temp or partial file was left in the cache.
+        #expect(try await c.get(s.base + "/img/rocket.jpg?w=100").status == 200)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: cache + "/tmp").isEmpty)
+        let files = try FileManager.default.subpathsOfDirectory(atPath: cache).filter { $0.contains(".") }
+        #expect(files.count == 1, "\(files)")
+        #expect(try await Self.metric(c, s, "wharf_image_transforms_total", "result=\"error\"") >= 2)
+    }
+
+    @Test func signedURLs() async throws {
+        let key = "0123456789abcdef-test-key"
+        let s = try await Self.server {
+            $0.images.options.signingKeys = [Array(key.utf8)]
+        }
+        let c = try Client()
+        defer { Task { try? await c.shutdown(); await s.stop() } }
+        let signer = URLSigner(keys: [Array(key.utf8)])
+        let sig = signer.sign("/img/rocket.jpg?fm=webp&w=120")
+        // Any alias and order: the signature covers the normalised query.
+        let ok = try await c.get(s.base + "/img/rocket.jpg?width=120&format=webp&s=\(sig)")
+        #expect(ok.status == 200 && ok.h("content-type") == "image/webp")
+        let unsigned = try await c.get(s.base + "/img/rocket.jpg?w=120&fm=webp")
+        #expect(unsigned.status == 403 && unsigned.text.contains("signature required"))
+        let wrong = try await c.get(s.base + "/img/rocket.jpg?w=121&fm=webp&s=\(sig)")
+        #expect(wrong.status == 403 && wrong.text.contains("invalid signature"))
+        // The file itself needs no signature.
+        #expect(try await c.get(s.base + "/img/rocket.jpg").status == 200)
+    }
+}
