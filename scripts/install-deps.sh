@@ -15,8 +15,9 @@ set -euo pipefail
 #   target links the system OpenSSL.
 #   libsqlite3-dev is for the purge journal (WharfPurge, SQLite; see ARCHITECTURE.md).
 BUILD_PKGS=(pkg-config libvips-dev libbrotli-dev zlib1g-dev libsqlite3-dev)
-# test: real peers and tools the integration tests drive (HTTP/1.1 and TLS, HTTP/2, br check).
-TEST_PKGS=(curl nghttp2-client openssl brotli)
+# test: real peers and tools the integration tests drive (HTTP/1.1 and TLS, HTTP/2, br check,
+#   headless Chromium loading the demo page with its picture/srcset transform URLs).
+TEST_PKGS=(curl nghttp2-client openssl brotli chromium fonts-dejavu-core)
 # bench: bench/static.sh — the nginx to compare against, the load generator, taskset for pinning
 #   and flock against concurrent runs (util-linux),
 #   curl for the readiness/size checks, brotli for the precompressed sibling.

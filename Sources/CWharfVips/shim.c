@@ -321,3 +321,24 @@ int wharf_vips_decode_pixel(const void *buf, size_t len, int x, int y, double va
     g_free(vector);
     return n;
 }
+
+int wharf_vips_statistics(const void *buf, size_t len, int *width, int *height, double *mean, double *deviation) {
+    vips_error_clear();
+    VipsImage *img = vips_image_new_from_buffer(buf, len, "", "access", VIPS_ACCESS_SEQUENTIAL, NULL);
+    if (!img) {
+        return -1;
+    }
+    *width = vips_image_get_width(img);
+    *height = vips_image_get_height(img);
+    VipsImage *stats = NULL;
+    int rc = vips_stats(img, &stats, NULL);
+    g_object_unref(img);
+    if (rc != 0) {
+        return -1;
+    }
+    // Row 0 holds the statistics of all bands together: columns 4 (mean) and 5 (deviation).
+    *mean = *VIPS_MATRIX(stats, 4, 0);
+    *deviation = *VIPS_MATRIX(stats, 5, 0);
+    g_object_unref(stats);
+    return 0;
+}

@@ -61,3 +61,25 @@ final class VipsImage {
         return VipsImage(out)
     }
 }
+
+/// Pixel statistics of an encoded image, decoded by libvips (for checks such as "this
+/// screenshot is not blank").
+public struct ImageStatistics: Sendable {
+    public let width: Int
+    public let height: Int
+    /// Mean and standard deviation of all pixel values, all bands together (0–255 for 8-bit).
+    public let mean: Double
+    public let deviation: Double
+
+    public init(_ encoded: [UInt8]) throws(ImageError) {
+        try Vips.initialize()
+        var w: Int32 = 0, h: Int32 = 0
+        var mean = 0.0, deviation = 0.0
+        let rc = encoded.withUnsafeBytes { wharf_vips_statistics($0.baseAddress, $0.count, &w, &h, &mean, &deviation) }
+        guard rc == 0 else { throw ImageError(status: 422, message: "not a decodable image", detail: Vips.takeError()) }
+        self.width = Int(w)
+        self.height = Int(h)
+        self.mean = mean
+        self.deviation = deviation
+    }
+}

@@ -29,6 +29,7 @@ final class ServerServices: Sendable {
             time: Date().timeIntervalSince1970, remote: remote, method: head.method.rawValue, uri: head.uri,
             version: http, status: reply.status.code, bytes: bytes, durationMicros: elapsed / 1000,
             route: reply.route.rawValue, userAgent: head.headers.first(name: "user-agent") ?? "-",
-            encoding: reply.fields.first { $0.0 == "Content-Encoding" }?.1 ?? "identity"))
+            encoding: reply.fields.first { $0.0 == "Content-Encoding" }?.1 ?? "identity",
+            type: reply.fields.first { $0.0 == "Content-Type" }?.1 ?? "-"))
     }
 }

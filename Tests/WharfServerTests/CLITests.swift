@@ -115,4 +115,24 @@ import Testing
         #expect(run.process.terminationReason == .exit)
         #expect(run.process.terminationStatus == 0)
     }
+
+    @Test func signURLPrintsTheSignedURL() throws {
+        let wharf = try Self.binary().path
+        let key = "wharf-test-key-0123456789abcdef"
+        // The vector of URLSignerTests (computed with Python's hmac): aliases and order do not matter.
+        let signed = try run(wharf, ["sign-url", "--key", key, "/img/rocket.jpg?width=640&height=360&fit=cover"])
+        #expect(signed.status == 0)
+        #expect(String(decoding: signed.stdout, as: UTF8.self)
+            == "/img/rocket.jpg?width=640&height=360&fit=cover&s=o8ysckvyj0ea1V_vcwtrKGBCZUmEostRZtAoGDwpy5w\n")
+        let full = try run(wharf, ["sign-url", "--key", key, "https://cdn.example.com/img/rocket.jpg?fit=cover&w=640&h=360"])
+        #expect(String(decoding: full.stdout, as: UTF8.self)
+            == "https://cdn.example.com/img/rocket.jpg?fit=cover&w=640&h=360&s=o8ysckvyj0ea1V_vcwtrKGBCZUmEostRZtAoGDwpy5w\n")
+        #expect(try run(wharf, ["sign-url", "--key", key, "/img/a.jpg?w=1&blur=2"]).status != 0)
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let none = try Self.launch(["sign-url", "/img/a.jpg?w=1"], cwd: dir)
+        none.process.waitUntilExit()
+        #expect(none.process.terminationStatus != 0)
+        #expect(none.log.contains("no signing key"), "\(none.log)")
+    }
 }

@@ -118,6 +118,10 @@ int wharf_vips_decodes(const void *buf, size_t len);
 int wharf_vips_decode_pixel(const void *buf, size_t len, int x, int y, double values[4],
                             int *width, int *height);
 
+/// Decodes `buf` and computes the mean and standard deviation of all its pixel values (all
+/// bands together): a blank image has a deviation near 0. Returns 0 on success.
+int wharf_vips_statistics(const void *buf, size_t len, int *width, int *height, double *mean, double *deviation);
+
 #ifdef __cplusplus
 }
 #endif

@@ -15,6 +15,8 @@ struct AccessRecord: Sendable {
     var route: String
     var userAgent: String
     var encoding: String
+    /// The response's Content-Type ("-" when it has none, e.g. a 304).
+    var type: String
 }
 
 /// A structured access log kept off the request path: event loops append records to a bounded
@@ -94,6 +96,7 @@ final class AccessLog: @unchecked Sendable {
                 "version": "\(r.version)", "status": "\(r.status)", "bytes": "\(r.bytes)",
                 "duration_us": "\(r.durationMicros)", "route": "\(r.route)", "user_agent": "\(r.userAgent)",
                 "encoding": "\(r.encoding)",
+                "type": "\(r.type)",
             ])
         }
     }
