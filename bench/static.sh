@@ -37,8 +37,8 @@ done
 # the two servers would be sending different bytes and the numbers would not compare.
 declare -A ENCODING=([small.css]=gzip [medium.js]=identity [large.bin]=identity)
 
-log() { echo "bench: $*" >&2; }
-die() { echo "bench: error: $*" >&2; exit 1; }
+# log, die, free_port, wait_up, stop_servers, cpu_busy_percent
+source bench/lib.sh
 
 [[ $DURATION =~ ^[1-9][0-9]*$ ]] || die "DURATION must be a whole number of seconds, got '$DURATION'"
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "ROUNDS must be a whole number, got '$ROUNDS'"
@@ -85,18 +85,6 @@ chmod 755 "$work"
 docroot=$work/docroot
 mkdir -p "$docroot" "$work/nginx-tmp"
 
-pids=()
-stop_servers() {
-  local pid
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do
-    # Give each a graceful 5 s, then make sure nothing outlives the benchmark.
-    for _ in {1..50}; do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  pids=()
-}
 cleanup() { stop_servers; rm -rf "$work"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM   # route signals through the EXIT trap
@@ -157,37 +145,6 @@ head -c $((5 * 1024 * 1024)) /dev/urandom >"$docroot/large.bin"
 chmod 644 "$docroot"/*
 
 # --- servers ------------------------------------------------------------------------------------
-used_ports=()
-free_port() {
-  local port
-  for _ in {1..100}; do
-    port=$((20000 + RANDOM % 30000))
-    [[ " ${used_ports[*]} " == *" $port "* ]] && continue
-    # A refused connection means nothing listens there.
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      used_ports+=("$port"); echo "$port"; return
-    fi
-  done
-  die "found no free port"
-}
-
-# Waits until $url answers, failing early (with the log) if the process is gone.
-wait_up() {
-  local name=$1 pid=$2 url=$3 logfile=$4 tries=$5 i
-  for ((i = 0; i < tries; i++)); do
-    curl -fsS -o /dev/null --max-time 1 "$url" 2>/dev/null && return 0
-    if ! kill -0 "$pid" 2>/dev/null; then
-      echo "bench: error: $name exited before answering at $url; last lines of $logfile:" >&2
-      tail -n 20 "$logfile" >&2 || true
-      exit 1
-    fi
-    sleep 0.1
-  done
-  echo "bench: error: $name did not answer at $url within $((tries / 10)) s; last lines of $logfile:" >&2
-  tail -n 20 "$logfile" >&2 || true
-  exit 1
-}
-
 declare -A BASE=()
 if [[ $run_nginx -eq 1 ]]; then
   nginx_port=$(free_port)
@@ -225,17 +182,6 @@ measured=()
 [[ $run_nginx -eq 1 ]] && measured+=(nginx)
 [[ $run_wharf -eq 1 ]] && measured+=(wharf)
 
-# Other work on the two cores skews everything; say so rather than print quietly wrong numbers.
-# Measured from /proc/stat over 2 s, as the load average still counts a build that just ended.
-cpu_busy_percent() {
-  local _cpu user nice system idle iowait irq softirq steal t1 i1 t2 i2
-  read -r _cpu user nice system idle iowait irq softirq steal _ </proc/stat
-  t1=$((user + nice + system + idle + iowait + irq + softirq + steal)) i1=$((idle + iowait))
-  sleep 2
-  read -r _cpu user nice system idle iowait irq softirq steal _ </proc/stat
-  t2=$((user + nice + system + idle + iowait + irq + softirq + steal)) i2=$((idle + iowait))
-  echo $((100 - 100 * (i2 - i1) / (t2 - t1)))
-}
 busy=$(cpu_busy_percent)
 if ((busy > 10)); then
   log "warning: the CPUs were ${busy}% busy before starting; other work shares these cores"

@@ -50,4 +50,40 @@ public struct AcceptMedia: Sendable, Equatable {
         let value = (parts[0] == "1" ? 1000 : 0) + Int(frac)!
         return value <= 1000 ? value : nil
     }
+
+    /// Which of AVIF and WebP an `Accept` field lists explicitly (bit 0: AVIF, bit 1: WebP),
+    /// as ``explicitlyAccepts(_:)`` decides, without building the parse when the field has no
+    /// `q=` parameter at all (what browsers send for images): then a listing is a match of the
+    /// type as a whole list member, in any case.
+    public static func imageSupport(_ fieldValue: String?) -> UInt8 {
+        guard let fieldValue else { return 0 }
+        let fast = fieldValue.utf8.withContiguousStorageIfAvailable { buf -> UInt8? in
+            if Self.find(buf, "q=") { return nil }
+            return (Self.findMember(buf, "image/avif") ? 1 : 0) | (Self.findMember(buf, "image/webp") ? 2 : 0)
+        }
+        if let fast, let bits = fast { return bits }
+        let parsed = parse(fieldValue)
+        return (parsed.explicitlyAccepts("image/avif") ? 1 : 0) | (parsed.explicitlyAccepts("image/webp") ? 2 : 0)
+    }
+
+    private static func find(_ buf: UnsafeBufferPointer<UInt8>, _ needle: StaticString) -> Bool {
+        let n = needle.utf8CodeUnitCount
+        guard buf.count >= n else { return false }
+        return (0...(buf.count - n)).contains { i in
+            (0..<n).allSatisfy { ASCII.lower(buf[i + $0]) == needle.utf8Start[$0] }
+        }
+    }
+
+    /// `needle` (lower case) as a whole member: bounded by start, `,`, `;` or whitespace.
+    private static func findMember(_ buf: UnsafeBufferPointer<UInt8>, _ needle: StaticString) -> Bool {
+        let n = needle.utf8CodeUnitCount
+        guard buf.count >= n else { return false }
+        func boundary(_ b: UInt8) -> Bool { b == ASCII.comma || b == ASCII.semicolon || ASCII.isOWS(b) }
+        for i in 0...(buf.count - n) where (0..<n).allSatisfy({ ASCII.lower(buf[i + $0]) == needle.utf8Start[$0] }) {
+            let before = i == 0 || boundary(buf[i - 1])
+            let after = i + n == buf.count || boundary(buf[i + n])
+            if before && after { return true }
+        }
+        return false
+    }
 }

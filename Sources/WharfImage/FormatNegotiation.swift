@@ -10,19 +10,21 @@ public enum FormatNegotiation {
     }
 
     /// `auto`: AVIF when `Accept` lists `image/avif`, else WebP when it lists `image/webp`, else
-    /// the source's own format. An animated source that keeps its frames prefers WebP, the only
-    /// animated format Wharf writes.
-    public static func choose(_ requested: TransformSpec.FormatChoice?, accept: String?, source: ImageFormat,
-                              keepsAnimation: Bool = false) -> Choice {
+    /// the source's own format (animated sources are read as their first frame).
+    public static func choose(_ requested: TransformSpec.FormatChoice?, accept: String?, source: ImageFormat) -> Choice {
+        choose(requested, support: AcceptMedia.imageSupport(accept), source: source)
+    }
+
+    /// The same from ``AcceptMedia/imageSupport(_:)`` bits (1: AVIF, 2: WebP).
+    public static func choose(_ requested: TransformSpec.FormatChoice?, support: UInt8, source: ImageFormat) -> Choice {
         switch requested {
         case .fixed(let f):
             return Choice(format: f, negotiated: false)
         case nil:
-            return Choice(format: keepsAnimation ? .webp : source, negotiated: false)
+            return Choice(format: source, negotiated: false)
         case .auto:
-            let media = AcceptMedia.parse(accept)
-            if !keepsAnimation, media.explicitlyAccepts("image/avif") { return Choice(format: .avif, negotiated: true) }
-            if media.explicitlyAccepts("image/webp") { return Choice(format: .webp, negotiated: true) }
+            if support & 1 != 0 { return Choice(format: .avif, negotiated: true) }
+            if support & 2 != 0 { return Choice(format: .webp, negotiated: true) }
             return Choice(format: source, negotiated: true)
         }
     }

@@ -44,8 +44,8 @@ public struct ImagePipeline: Sendable {
     }
 
     func render(_ source: [UInt8], plan: ResizePlan, format: ImageFormat, quality: Int, timeout: Double) throws(ImageError) -> EncodedImage {
-        // Cleanup runs on the worker thread that used libvips (required for threads libvips did not create).
-        defer { Vips.threadCleanup() }
+        // No vips_thread_shutdown per job: the pool's threads live as long as the process, and
+        // libvips says calling it often costs (its per-thread buffers would be rebuilt each time).
         let deadline = wharf_vips_monotonic_us() + Int64(timeout * 1_000_000)
         let scaled = try ResizeStage.run(source, plan: plan)
         let finished = try CropStage.run(scaled, plan: plan, format: format)

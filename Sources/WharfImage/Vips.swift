@@ -27,11 +27,6 @@ public enum Vips {
         defer { wharf_vips_free(p) }
         return String(cString: p)
     }
-
-    /// Releases libvips' per-thread state; call at the end of a job on a thread libvips did not create.
-    public static func threadCleanup() {
-        wharf_vips_thread_shutdown()
-    }
 }
 
 /// An owned reference to a libvips image, released when the last Swift reference goes.

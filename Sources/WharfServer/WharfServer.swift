@@ -26,6 +26,8 @@ public final class WharfServer: Service, @unchecked Sendable {
     let pool: BlockingPool
     /// Image transforms only: CPU-bound work gets its own bounded pool.
     let imagePool: BlockingPool
+    /// The on-disk result cache, nil when `images.cache_dir` is "off".
+    let imageCache: ResultCache?
     let catalog: AssetCatalog
     let site: StaticSite
     let services: ServerServices
@@ -94,6 +96,7 @@ public final class WharfServer: Service, @unchecked Sendable {
                 throw ConfigError(key: "images.cache_dir", problem: "cannot use \(images.cacheDirectory): \(error)")
             }
         }
+        imageCache = disk
         let variants = ImageVariants(pipeline: ImagePipeline(options: images.options), pool: imagePool, disk: disk,
                                      memoryBudget: images.memoryCacheBytes, metrics: metrics)
         responder.images = ImageResponder(options: images.options, variants: variants, policy: config.cache.policy, metrics: metrics)
@@ -302,6 +305,7 @@ public final class WharfServer: Service, @unchecked Sendable {
         services.accessLog?.stop()
         await pool.shutdown()
         await imagePool.shutdown()
+        imageCache?.flush()
         try? await group.shutdownGracefully()
     }
 

@@ -36,3 +36,23 @@ import WharfHTTP
         #expect(ImageFormat.forSource(contentType: "text/html; charset=utf-8") == nil)
     }
 }
+
+@Suite struct ImageSupportTests {
+    /// The shortcut for q-less fields must agree with the full parse on every input.
+    @Test(arguments: [
+        "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8",
+        "image/avif,image/webp,*/*", "image/webp,*/*", "image/*,*/*", "*/*", "", " ",
+        "IMAGE/AVIF", "image/avifx, image/webpy", "ximage/avif", "image/avif ;q=0", "image/avif;q=0, image/webp",
+        "text/html,image/webp ,image/avif", "image/webp;q=0.5,image/avif;q=0.000", "image/avif;level=1",
+        "image/avif,,image/webp", "image/png,image/jpeg",
+    ])
+    func shortcutAgreesWithTheParse(accept: String) {
+        let parsed = AcceptMedia.parse(accept)
+        let expected: UInt8 = (parsed.explicitlyAccepts("image/avif") ? 1 : 0) | (parsed.explicitlyAccepts("image/webp") ? 2 : 0)
+        #expect(AcceptMedia.imageSupport(accept) == expected, "\(accept)")
+    }
+
+    @Test func absentFieldSupportsNeither() {
+        #expect(AcceptMedia.imageSupport(nil) == 0)
+    }
+}

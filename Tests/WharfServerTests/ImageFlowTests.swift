@@ -213,6 +213,7 @@ import WharfImage
         #expect(try await c.get(s.base + "/img/text.jpg?w=100").h("cache-control") == "public, max-age=60")
         // The server is fine, and no temp or partial file was left in the cache.
         #expect(try await c.get(s.base + "/img/rocket.jpg?w=100").status == 200)
+        s.server.imageCache?.flush() // cache files are written behind the response
         #expect(try FileManager.default.contentsOfDirectory(atPath: cache + "/tmp").isEmpty)
         let files = try FileManager.default.subpathsOfDirectory(atPath: cache).filter { $0.contains(".") }
         #expect(files.count == 1, "\(files)")

@@ -35,6 +35,13 @@ struct ImageResponder: Sendable {
     ///   - rawQuery: the query as received, without `?`.
     func respond(_ asset: PreparedAsset, source: ImageFormat, path: String, rawQuery: String?, accept: String?,
                  isHead: Bool, on eventLoop: any EventLoop) -> Answer {
+        let plain = asset.identity
+        let support = AcceptMedia.imageSupport(accept)
+        let key = ImageVariants.RequestKey(urlPath: asset.asset.urlPath, query: rawQuery ?? "", support: support)
+        if let v = variants.cached(key, sourceHash: plain.etag.opaqueTag) {
+            metrics.imageLookups.memory.increment()
+            return .variant(v)
+        }
         let spec: TransformSpec
         do {
             if let query = try TransformQuery.parse(rawQuery) {
@@ -51,16 +58,12 @@ struct ImageResponder: Sendable {
         } catch {
             return .reply(self.error(error, path: path, isHead: isHead))
         }
-        let choice = FormatNegotiation.choose(spec.format, accept: accept, source: source)
-        let plain = asset.identity
+        let choice = FormatNegotiation.choose(spec.format, support: support, source: source)
         if spec.width == nil, spec.height == nil, spec.quality == nil, choice.format == source {
             // Nothing to change: the original, saying that it was chosen by Accept when it was.
             guard choice.negotiated else { return .variant(plain) }
-            let key = ImageVariants.MemoryKey(urlPath: asset.asset.urlPath, sourceHash: plain.etag.opaqueTag,
-                                              canonical: "original", negotiated: true)
-            if let v = variants.cached(key) { return .variant(v) }
             let v = PreparedVariant.from(asset.asset, asset.asset.identity, directives: asset.directives, vary: "Accept")
-            variants.remember(key, v)
+            variants.remember(key, sourceHash: plain.etag.opaqueTag, v, sharesBody: true)
             return .variant(v)
         }
         guard plain.length <= options.maxSourceBytes else {
@@ -69,12 +72,6 @@ struct ImageResponder: Sendable {
         }
         let quality = spec.quality ?? options.defaultQuality(choice.format)
         let canonical = spec.canonicalKey(format: choice.format, quality: quality)
-        let key = ImageVariants.MemoryKey(urlPath: asset.asset.urlPath, sourceHash: plain.etag.opaqueTag,
-                                          canonical: canonical, negotiated: choice.negotiated)
-        if let v = variants.cached(key) {
-            metrics.imageLookups.memory.increment()
-            return .variant(v)
-        }
         let name = ResultCache.name(sourceHash: plain.etag.opaqueTag, canonical: canonical,
                                     version: ImagePipeline.version, fileExtension: choice.format.fileExtension)
         let variants = self.variants, metrics = self.metrics
@@ -90,7 +87,7 @@ struct ImageResponder: Sendable {
                     contentType: choice.format.contentType, length: output.bytes.count,
                     memoryBody: ByteBuffer(bytes: output.bytes), file: nil, fileIdentity: nil,
                     compressible: false, directives: directives, vary: choice.negotiated ? "Accept" : nil)
-                variants.remember(key, v)
+                variants.remember(key, sourceHash: plain.etag.opaqueTag, v)
                 return v
             }
         return .pending(future)

@@ -8,13 +8,19 @@ import WharfImage
 /// cache, then the pipeline on the bounded image pool. Concurrent requests for the same
 /// output share one job (request coalescing).
 final class ImageVariants: Sendable {
-    /// A variant in memory, per URL (its caching headers come from the source's URL) and per
-    /// whether it varies on `Accept`.
-    struct MemoryKey: Hashable, Sendable {
+    /// A variant in memory, by the request that asked for it: the URL path, the raw query (so a
+    /// hit needs no parsing, and a signed URL is only ever stored after its check) and which of
+    /// AVIF/WebP the `Accept` field lists. Hits are served without parsing anything.
+    struct RequestKey: Hashable, Sendable {
         let urlPath: String
+        let query: String
+        let support: UInt8
+    }
+
+    private struct Held: Sendable {
+        /// The source's content hash: a changed source misses (and its old entry ages out).
         let sourceHash: String
-        let canonical: String
-        let negotiated: Bool
+        let variant: PreparedVariant
     }
 
     /// What a job hands back: the encoded bytes and how they were obtained.
@@ -29,7 +35,7 @@ final class ImageVariants: Sendable {
     struct StaleSource: Error {}
 
     private struct State {
-        var entries: BoundedLRU<MemoryKey, PreparedVariant>
+        var entries: BoundedLRU<RequestKey, Held>
         var inflight: [String: EventLoopFuture<Output>] = [:]
     }
 
@@ -49,15 +55,18 @@ final class ImageVariants: Sendable {
         self.state = NIOLockedValueBox(State(entries: BoundedLRU(budget: memoryBudget)))
     }
 
-    func cached(_ key: MemoryKey) -> PreparedVariant? {
-        state.withLockedValue { $0.entries.get(key) }
+    func cached(_ key: RequestKey, sourceHash: String) -> PreparedVariant? {
+        guard let held = state.withLockedValue({ $0.entries.get(key) }), held.sourceHash == sourceHash else { return nil }
+        return held.variant
     }
 
-    /// Keeps `variant` in memory (LRU within the budget; a variant over an eighth of it is not kept).
-    func remember(_ key: MemoryKey, _ variant: PreparedVariant) {
-        let size = variant.length + 512
+    /// Keeps `variant` in memory (LRU within the budget; a variant over an eighth of it is not
+    /// kept). `sharesBody`: the body belongs to the catalog (a negotiated original), so only the
+    /// entry itself is charged.
+    func remember(_ key: RequestKey, sourceHash: String, _ variant: PreparedVariant, sharesBody: Bool = false) {
+        let size = (sharesBody ? 0 : variant.length) + 512
         guard size <= memoryBudget / 8 else { return }
-        state.withLockedValue { $0.entries.set(key, variant, size: size) }
+        state.withLockedValue { $0.entries.set(key, Held(sourceHash: sourceHash, variant: variant), size: size) }
     }
 
     /// The encoded output named `name` (see ``ResultCache/name(sourceHash:canonical:version:fileExtension:)``):
@@ -88,16 +97,20 @@ final class ImageVariants: Sendable {
             if let body = source.memoryBody {
                 bytes = Array(body.readableBytesView)
             } else {
-                bytes = try source.file!.readAll(size: source.length)
-                // The descriptor may see an in-place rewrite: transform only the hashed bytes.
-                guard ContentHash.of(bytes) == source.etag.opaqueTag else { throw StaleSource() }
+                // The descriptor may see an in-place rewrite: the file must be the one that was
+                // hashed before and after the read (the check static responses make).
+                let file = source.file!
+                guard let expected = source.fileIdentity, (try? file.identity()) == expected else { throw StaleSource() }
+                bytes = try file.readAll(size: source.length)
+                guard (try? file.identity()) == expected else { throw StaleSource() }
             }
             let start = NIODeadline.now()
             do {
                 let image = try pipeline.render(bytes, spec: spec, format: format)
                 metrics.imageTransforms.ok.increment()
                 metrics.imageTransformDuration.recordNanoseconds((NIODeadline.now() - start).nanoseconds)
-                disk?.write(name, image.bytes)
+                // Written behind the response, by the cache's own writer thread.
+                disk?.writeLater(name, image.bytes)
                 return Output(bytes: image.bytes, hash: ContentHash.of(image.bytes), origin: .transformed)
             } catch {
                 metrics.imageTransforms.failed.increment()

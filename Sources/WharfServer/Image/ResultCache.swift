@@ -1,4 +1,5 @@
 import Crypto
+import Dispatch
 import Foundation
 import Synchronization
 
@@ -24,6 +25,11 @@ final class ResultCache: Sendable {
     let directory: URL
     let maxBytes: Int
     private let state = Mutex(State())
+    /// Writes happen behind responses on this serial queue; bytes waiting in it are bounded.
+    private let writer = DispatchQueue(label: "wharf-image-cache-writer", qos: .utility)
+    /// Entries waiting for the writer, readable meanwhile, and their total size.
+    private let queued = Mutex<(entries: [String: [UInt8]], bytes: Int)>(([:], 0))
+    static let maxQueuedBytes = 64 << 20
 
     /// Opens (creating) the directory, removes temp files a crash left behind, and indexes what is there.
     init(directory: String, maxBytes: Int) throws {
@@ -66,6 +72,7 @@ final class ResultCache: Sendable {
 
     /// The cached bytes, or nil. A hit refreshes the entry's recency (in memory and its mtime).
     func read(_ name: String) -> [UInt8]? {
+        if let waiting = queued.withLock({ $0.entries[name] }) { return waiting }
         guard state.withLock({ $0.entries[name] != nil }) else { return nil }
         let path = url(name).path
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -76,6 +83,30 @@ final class ResultCache: Sendable {
         state.withLock { $0.entries[name]?.lastUse = now }
         _ = utimes(path, nil)
         return [UInt8](data)
+    }
+
+    /// Queues a ``write(_:_:)`` on the writer thread. When more than 64 MiB wait already, the
+    /// entry is not stored (the cache is an optimisation; the response never waits for it).
+    func writeLater(_ name: String, _ bytes: [UInt8]) {
+        let accepted = queued.withLock { q -> Bool in
+            guard q.entries[name] == nil, q.bytes + bytes.count <= Self.maxQueuedBytes else { return false }
+            q.entries[name] = bytes
+            q.bytes += bytes.count
+            return true
+        }
+        guard accepted else { return }
+        writer.async { [self] in
+            write(name, bytes)
+            queued.withLock { q in
+                q.entries[name] = nil
+                q.bytes -= bytes.count
+            }
+        }
+    }
+
+    /// Waits until every queued write is on disk (shutdown, tests).
+    func flush() {
+        writer.sync {}
     }
 
     /// Stores `bytes` under `name` (temp file, fsync, rename), then evicts down to the bound.
