@@ -71,7 +71,9 @@ docroot=$work/docroot
 mkdir -p "$docroot/img"
 cp "$big" "$docroot/img/big.jpg"
 cp public/img/hubble_deep_field.jpg "$docroot/img/hubble.jpg"
-cleanup() { stop_servers; rm -rf "$work"; }
+# thumbor --processes forks workers that outlive a TERM to their parent: end them by command line.
+stop_thumbor() { pkill -TERM -f -- "--conf $work/thumbor.conf" 2>/dev/null || true; }
+cleanup() { stop_servers; stop_thumbor; rm -rf "$work"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
@@ -85,7 +87,7 @@ start_wharf() {   # name cpu-list extra-env...; sets WHARF_URL and WHARF_PID
     env WHARF_LOG_ACCESS=off WHARF_IMAGES_CACHE_DIR="$work/cache-$name" "$@" \
       taskset -c "$cpus" "$wharf_bin" serve --root "$docroot" \
       --listen "127.0.0.1:$port" --admin-listen "127.0.0.1:$admin"
-  ) >"$out/wharf-$name.log" 2>&1 &
+  ) >"$out/wharf-$name.log" 2>&1 9>&- &
   WHARF_PID=$!
   pids+=("$WHARF_PID")
   WHARF_URL=http://127.0.0.1:$port
@@ -114,7 +116,7 @@ MAX_AGE = 0
 CONF
   # One process per client, so that thumbor may use as many cores as wharf's workers.
   "$venv/bin/thumbor" --port "$tport" --ip 127.0.0.1 --conf "$work/thumbor.conf" \
-    --processes "$CONCURRENCY" --log-level error >"$out/thumbor.log" 2>&1 &
+    --processes "$CONCURRENCY" --log-level error >"$out/thumbor.log" 2>&1 9>&- &
   pids+=("$!")
   thumbor=http://127.0.0.1:$tport
   wait_up thumbor "$!" "$thumbor/healthcheck" "$out/thumbor.log" 300
@@ -160,6 +162,7 @@ for src in big hubble; do
   done
 done
 stop_servers
+stop_thumbor
 
 # --- 2. warm ------------------------------------------------------------------------------------
 # A cached variant against a static file holding the very same bytes, on one pinned event loop,
