@@ -13,6 +13,9 @@ public struct ImageOptions: Sendable {
     public var allowUpscale = false
     /// Treat a plain image request (no parameters) as `format=auto`.
     public var autoFormatByDefault = false
+    /// Frames of an animated GIF/WebP source kept in WebP output (resizes without crop or pad);
+    /// 1 = the first frame only, for every format.
+    public var maxAnimationFrames = 1
     /// Default qualities per format when the URL gives none.
     public var jpegQuality = 80
     public var webpQuality = 80

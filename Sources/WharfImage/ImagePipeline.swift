@@ -6,6 +6,8 @@ public struct EncodedImage: Sendable {
     public let width: Int
     public let height: Int
     public let format: ImageFormat
+    /// 1, or the frames of an animated output (`height` is one frame's).
+    public let frames: Int
 }
 
 /// The transform pipeline as an ordered list of small stages:
@@ -40,19 +42,29 @@ public struct ImagePipeline: Sendable {
         let header = try probe(source)
         let plan = try plan(header, spec: spec)
         return try render(source, plan: plan, format: format, quality: spec.quality ?? options.defaultQuality(format),
-                          timeout: timeout ?? options.timeout)
+                          frames: frames(header, plan: plan, format: format), timeout: timeout ?? options.timeout)
     }
 
-    func render(_ source: [UInt8], plan: ResizePlan, format: ImageFormat, quality: Int, timeout: Double) throws(ImageError) -> EncodedImage {
+    /// Frames to keep: several only for WebP output of an animated source, when the knob allows
+    /// it, for a plain resize (a crop or pad would cut across the stacked frames), and never more
+    /// than the pixel limit holds.
+    func frames(_ header: SourceHeader, plan: ResizePlan, format: ImageFormat) -> Int {
+        guard header.pages > 1, options.maxAnimationFrames > 1, format == .webp, plan.finish == .none else { return 1 }
+        let fit = max(1, options.maxSourcePixels / max(1, header.width * header.height))
+        return min(header.pages, options.maxAnimationFrames, fit)
+    }
+
+    func render(_ source: [UInt8], plan: ResizePlan, format: ImageFormat, quality: Int, frames: Int,
+                timeout: Double) throws(ImageError) -> EncodedImage {
         // No vips_thread_shutdown per job: the pool's threads live as long as the process, and
         // libvips says calling it often costs (its per-thread buffers would be rebuilt each time).
         let deadline = wharf_vips_monotonic_us() + Int64(timeout * 1_000_000)
-        let scaled = try ResizeStage.run(source, plan: plan)
+        let scaled = try ResizeStage.run(source, plan: plan, frames: frames)
         let finished = try CropStage.run(scaled, plan: plan, format: format)
         let coloured = try ColourStage.run(finished, format: format)
         let settings = EncodeStage.Settings(quality: quality, webpEffort: options.webpEffort, avifEffort: options.avifEffort,
                                             jpegProgressive: options.jpegProgressive, pngCompression: options.pngCompression)
         let bytes = try EncodeStage.run(coloured, source: source, format: format, settings: settings, deadline: deadline)
-        return EncodedImage(bytes: bytes, width: coloured.width, height: coloured.height, format: format)
+        return EncodedImage(bytes: bytes, width: coloured.width, height: plan.outputHeight, format: format, frames: frames)
     }
 }

@@ -15,6 +15,13 @@ import WharfHTTP
         #expect(FormatNegotiation.choose(.auto, accept: "image/avif;q=abc, image/webp;q=0.5", source: .png).format == .webp)
     }
 
+    @Test func animatedSourcesPreferWebP() {
+        #expect(FormatNegotiation.choose(.auto, accept: chrome, source: .png, animated: true) == .init(format: .webp, negotiated: true))
+        #expect(FormatNegotiation.choose(.auto, accept: "image/avif", source: .png, animated: true).format == .avif)
+        #expect(FormatNegotiation.choose(nil, accept: chrome, source: .png, animated: true) == .init(format: .webp, negotiated: false))
+        #expect(FormatNegotiation.choose(.fixed(.avif), accept: chrome, source: .png, animated: true).format == .avif)
+    }
+
     @Test func fixedAndSourceFormatsDoNotNegotiate() {
         #expect(FormatNegotiation.choose(.fixed(.png), accept: chrome, source: .jpeg) == .init(format: .png, negotiated: false))
         #expect(FormatNegotiation.choose(nil, accept: chrome, source: .jpeg) == .init(format: .jpeg, negotiated: false))

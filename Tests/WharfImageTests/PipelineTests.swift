@@ -112,6 +112,42 @@ import Testing
         #expect(left[1] > 150 && left[0] < 60)
     }
 
+    @Test func anEmbeddedICCProfileIsHonoured() throws {
+        // Stored as Display P3 numbers (184, 50, 41) with the P3 profile; in sRGB it is (200, 30, 30).
+        let stored = try pixel(try Self.fixture("p3-profile.png"), 5, 5).values
+        #expect(abs(stored[0] - 184) < 3 && abs(stored[1] - 50) < 3)
+        for format in [ImageFormat.png, .webp, .jpeg] {
+            let out = try render("p3-profile.png", "w=16", format)
+            let v = try pixel(out.bytes, 8, 8).values
+            #expect(abs(v[0] - 200) <= 6 && abs(v[1] - 30) <= 6 && abs(v[2] - 30) <= 6, "\(format): \(v)")
+        }
+    }
+
+    @Test func animationIsTheFirstFrameUnlessTheKnobKeepsIt() throws {
+        // 3 frames of 60×40: red, green, blue.
+        let gif = try Self.fixture("animated.gif")
+        #expect(try pipeline.probe(gif).pages == 3)
+        let still = try render("animated.gif", "w=30", .webp)
+        #expect(still.frames == 1 && still.width == 30 && still.height == 20)
+        let first = try pixel(still.bytes, 5, 5).values
+        #expect(first[0] > 180 && first[1] < 60, "\(first)")
+        var o = ImageOptions()
+        o.maxAnimationFrames = 10
+        let moving = try render("animated.gif", "w=30", .webp, options: o)
+        #expect(moving.frames == 3)
+        let back = try ImagePipeline(options: o).probe(moving.bytes)
+        #expect(back.pages == 3 && back.width == 30 && back.height == 20)
+        o.maxAnimationFrames = 2
+        #expect(try render("animated.gif", "w=30", .webp, options: o).frames == 2)
+        // Other formats, and crops, keep the first frame.
+        o.maxAnimationFrames = 10
+        #expect(try render("animated.gif", "w=30", .avif, options: o).frames == 1)
+        #expect(try render("animated.gif", "w=30&h=30&fit=cover", .webp, options: o).frames == 1)
+        // The pixel limit counts every kept frame.
+        o.maxSourcePixels = 60 * 40 * 2
+        #expect(try render("animated.gif", "w=30", .webp, options: o).frames == 2)
+    }
+
     @Test func sizeIsNeverUpscaledUnlessAllowed() throws {
         #expect(try render("rocket.jpg", "w=1000", .webp).width == 640)
         var o = ImageOptions()

@@ -112,6 +112,25 @@ import WharfImage
         #expect(try await Self.metric(c, s, "wharf_image_transforms_total", "result=\"ok\"") == before)
     }
 
+    @Test func aChangedSourceGivesNewVariants() async throws {
+        let s = try await Self.server()
+        let c = try Client()
+        defer { Task { try? await c.shutdown(); await s.stop() } }
+        let u = s.base + "/img/rocket.jpg?w=100&fm=png"
+        let before = try await c.get(u)
+        #expect(before.status == 200)
+        // Deploy a different photo under the same name (write elsewhere + rename, as deploys do).
+        try s.write("img/rocket.jpg", try Self.fixture("chelsea.png"))
+        var after = before
+        for _ in 0..<40 where after.h("etag") == before.h("etag") {
+            try await Task.sleep(for: .milliseconds(100))
+            after = try await c.get(u)
+        }
+        #expect(after.status == 200 && after.h("etag") != before.h("etag"))
+        #expect(after.body != before.body)
+        #expect(try await Self.metric(c, s, "wharf_image_transforms_total", "result=\"ok\"") == 2)
+    }
+
     @Test func autoFormatByDefaultNegotiatesPlainRequests() async throws {
         let s = try await Self.server { $0.images.options.autoFormatByDefault = true }
         let c = try Client()

@@ -65,6 +65,7 @@ public enum ConfigLoader {
         Key(name: "images.allowed_widths", kind: .intList(1...65_535)) { c, v in if case .ints(let l) = v { c.images.options.allowedWidths = l } },
         Key(name: "images.allow_upscale", kind: .bool) { c, v in if case .bool(let b) = v { c.images.options.allowUpscale = b } },
         Key(name: "images.auto_format", kind: .bool) { c, v in if case .bool(let b) = v { c.images.options.autoFormatByDefault = b } },
+        Key(name: "images.max_animation_frames", kind: .int(1...10_000)) { c, v in if case .int(let i) = v { c.images.options.maxAnimationFrames = i } },
         Key(name: "images.jpeg_quality", kind: .int(1...100)) { c, v in if case .int(let i) = v { c.images.options.jpegQuality = i } },
         Key(name: "images.webp_quality", kind: .int(1...100)) { c, v in if case .int(let i) = v { c.images.options.webpQuality = i } },
         Key(name: "images.avif_quality", kind: .int(1...100)) { c, v in if case .int(let i) = v { c.images.options.avifQuality = i } },

@@ -58,7 +58,9 @@ struct ImageResponder: Sendable {
         } catch {
             return .reply(self.error(error, path: path, isHead: isHead))
         }
-        let choice = FormatNegotiation.choose(spec.format, support: support, source: source)
+        // GIF and WebP sources may be animated; whether they are is only known from the header, in the job.
+        let animated = options.maxAnimationFrames > 1 && (asset.asset.contentType == "image/gif" || source == .webp)
+        let choice = FormatNegotiation.choose(spec.format, support: support, source: source, animated: animated)
         if spec.width == nil, spec.height == nil, spec.quality == nil, choice.format == source {
             // Nothing to change: the original, saying that it was chosen by Accept when it was.
             guard choice.negotiated else { return .variant(plain) }
