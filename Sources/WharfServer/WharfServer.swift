@@ -76,7 +76,8 @@ public final class WharfServer: Service, @unchecked Sendable {
         quiesce = ServerQuiescingHelper(group: group)
         metrics = ServerMetrics()
         pool = BlockingPool(threads: config.blockingThreads, queueLimit: config.blockingQueueLimit)
-        site = StaticSite(snapshot: catalog.snapshot, policy: config.cache.policy, compressMaxFileBytes: config.cache.compressMaxFileBytes)
+        site = StaticSite(snapshot: catalog.snapshot, policy: config.cache.policy, tagPolicy: config.tags,
+                          compressMaxFileBytes: config.cache.compressMaxFileBytes)
         let catalog = self.catalog
         var responder = StaticResponder(
             site: site, compression: CompressionCache(budget: config.cache.compressCacheBytes), pool: pool,
@@ -99,7 +100,8 @@ public final class WharfServer: Service, @unchecked Sendable {
         imageCache = disk
         let variants = ImageVariants(pipeline: ImagePipeline(options: images.options), pool: imagePool, disk: disk,
                                      memoryBudget: images.memoryCacheBytes, metrics: metrics)
-        responder.images = ImageResponder(options: images.options, variants: variants, policy: config.cache.policy, metrics: metrics)
+        responder.images = ImageResponder(options: images.options, variants: variants, policy: config.cache.policy,
+                                          tagPolicy: config.tags, metrics: metrics)
         do {
             try Vips.initialize()
         } catch {

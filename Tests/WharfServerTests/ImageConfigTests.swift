@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WharfAssets
 import WharfImage
 @testable import WharfServer
 
@@ -52,6 +53,11 @@ import WharfImage
         ("[images.presets.big]\nw = 100000", "images.presets.big"),
         ("[images.presets.odd]\nblur = 3", "images.presets.odd"),
         ("[images.presets.loop]\npreset = \"loop\"", "images.presets.loop"),
+        ("[tags]\nheaders = [\"surrogate-keys\"]", "tags.headers"),
+        ("[[tags.rules]]\nmatch = \"*.css\"\ntags = [\"CSS\"]", "tags.rules[0].tags"),
+        ("[[tags.rules]]\nmatch = \"*.css\"\ntags = [\"a:b\"]", "tags.rules[0].tags"),
+        ("[[tags.rules]]\ntags = [\"css\"]", "tags.rules[0].match"),
+        ("[[tags.rules]]\nmatch = \"*.css\"\ntags = [\"css\"]\ncolour = 1", "tags.rules[0].colour"),
     ])
     func badValuesNameTheKey(toml: String, key: String) {
         var c = ServerConfiguration()
@@ -60,6 +66,21 @@ import WharfImage
         } throws: { error in
             (error as? ConfigError)?.key == key
         }
+    }
+
+    @Test func tags() throws {
+        var c = ServerConfiguration()
+        try ConfigLoader.apply(toml: """
+            [tags]
+            headers = ["surrogate-key", "xkey"]
+            build_id = "2026-12-01"
+            [[tags.rules]]
+            match = "/blog/**"
+            tags = ["blog", "content"]
+            """, to: &c)
+        #expect(c.tags.headers == [.surrogateKey, .xkey])
+        #expect(c.tags.buildID == "2026-12-01")
+        #expect(c.tags.fields(forPath: "/blog/a.html").first?.1 == "/blog/a.html build.2026-12-01 blog content /blog/ /")
     }
 
     @Test func badEnvironmentNamesTheVariable() {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WharfAssets
 import WharfImage
 @testable import WharfServer
 
@@ -110,6 +111,27 @@ import WharfImage
         let alias = try await c.get(s.base + "/img/rocket.jpg?format=webp&width=200")
         #expect(alias.h("etag") == fixed.h("etag"))
         #expect(try await Self.metric(c, s, "wharf_image_transforms_total", "result=\"ok\"") == before)
+    }
+
+    @Test func variantsCarryTheSourcesSurrogateTags() async throws {
+        let s = try await Self.server { $0.tags.headers = TagHeader.allCases }
+        let c = try Client()
+        defer { Task { try? await c.shutdown(); await s.stop() } }
+        let source = try await c.get(s.base + "/img/rocket.jpg")
+        #expect(source.h("surrogate-key") == "/img/rocket.jpg /img/ /")
+        let variant = try await c.get(s.base + "/img/rocket.jpg?w=50&fm=auto", [("Accept", Self.chromeAccept)])
+        #expect(variant.h("content-type") == "image/avif")
+        #expect(variant.h("surrogate-key") == "/img/rocket.jpg /img/ /")
+        #expect(variant.h("xkey") == "/img/rocket.jpg /img/ /")
+        #expect(variant.h("cache-tag") == "/img/rocket.jpg,/img/,/")
+        #expect(variant.h("edge-cache-tag") == "/img/rocket.jpg,/img/,/")
+        #expect(variant.h("cache-groups") == "\"/img/rocket.jpg\", \"/img/\", \"/\"")
+        let nm = try await c.get(s.base + "/img/rocket.jpg?w=50&fm=auto", [("Accept", Self.chromeAccept), ("If-None-Match", variant.h("etag")!)])
+        #expect(nm.status == 304 && nm.h("surrogate-key") == "/img/rocket.jpg /img/ /")
+        // Cached errors and 404s are tagged too, so a deploy's purge clears them.
+        #expect(try await c.get(s.base + "/img/text.jpg?w=5").h("surrogate-key") == "/img/text.jpg /img/ /")
+        #expect(try await c.get(s.base + "/img/later.jpg").h("surrogate-key") == "/img/later.jpg /img/ /")
+        #expect(try await c.get(s.base + "/css/site.css").h("cache-tag") == "/css/site.css,/css/,/")
     }
 
     @Test func aChangedSourceGivesNewVariants() async throws {

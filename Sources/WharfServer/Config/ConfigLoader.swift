@@ -1,5 +1,6 @@
 import Foundation
 import TOMLKit
+import WharfAssets
 import WharfHTTP
 import WharfImage
 
@@ -77,6 +78,10 @@ public enum ConfigLoader {
             if case .strings(let l) = v { c.images.options.signingKeys = l.map { Array($0.utf8) } }
         },
         Key(name: "images.signature_bytes", kind: .int(8...32)) { c, v in if case .int(let i) = v { c.images.options.signatureBytes = i } },
+        Key(name: "tags.headers", kind: .stringList) { c, v in
+            if case .strings(let l) = v { c.tags.headers = l.compactMap(TagHeader.init(rawValue:)) }
+        },
+        Key(name: "tags.build_id", kind: .optionalPath) { c, v in if case .string(let s) = v { c.tags.buildID = s.isEmpty ? nil : s } },
         Key(name: "log.access", kind: .string) { c, v in if case .string(let s) = v { c.accessLog = s } },
         Key(name: "log.level", kind: .logLevel) { c, v in if case .string(let s) = v { c.logLevel = s } },
     ]
@@ -87,7 +92,7 @@ public enum ConfigLoader {
     }
 
     /// Every known key with its environment name, for `--help` and the README.
-    public static var knownKeys: [String] { keys.map(\.name) + ["cache.rules", "images.presets"] }
+    public static var knownKeys: [String] { keys.map(\.name) + ["cache.rules", "images.presets", "tags.rules"] }
 
     /// Loads `configPath` (if given; it must then exist) and the environment over the defaults.
     public static func load(configPath: String?, environment: [String: String] = ProcessInfo.processInfo.environment)
@@ -127,6 +132,10 @@ public enum ConfigLoader {
             }
             if full == "images.presets" {
                 try applyPresets(value, to: &config)
+                continue
+            }
+            if full == "tags.rules" {
+                try applyTagRules(value, to: &config)
                 continue
             }
             if let sub = value.table {
@@ -239,12 +248,46 @@ public enum ConfigLoader {
         }
     }
 
-    /// Signing keys: at least 16 bytes each, so that a short test value never guards production.
+    /// Signing keys: at least 16 bytes each, so that a short test value never guards production;
+    /// tag headers: known names only.
     private static func checkedList(_ list: [String], key: Key) throws(ConfigError) -> Value {
+        if key.name == "tags.headers", let bad = list.first(where: { TagHeader(rawValue: $0) == nil }) {
+            throw ConfigError(key: key.name, problem: "unknown header \"\(bad)\" (known: \(TagHeader.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
         if key.name == "images.signing_keys", let short = list.firstIndex(where: { $0.utf8.count < 16 }) {
             throw ConfigError(key: key.name, problem: "key \(short + 1) is shorter than 16 bytes")
         }
         return .strings(list)
+    }
+
+    /// `[[tags.rules]]`: `match` (a glob) and `tags`, each tag already in the shared alphabet
+    /// (lower-case `[a-z0-9!#$%'+./^_`|~-]`, at most 128 characters): rules are never rewritten.
+    private static func applyTagRules(_ value: any TOMLValueConvertible, to config: inout ServerConfiguration) throws(ConfigError) {
+        guard let array = value.array else { throw ConfigError(key: "tags.rules", problem: "expected an array of tables ([[tags.rules]])") }
+        var rules: [TagPolicy.Rule] = []
+        for (i, element) in array.enumerated() {
+            let where_ = "tags.rules[\(i)]"
+            guard let t = element.table else { throw ConfigError(key: where_, problem: "expected a table") }
+            guard let match = t["match"]?.string else { throw ConfigError(key: "\(where_).match", problem: "missing") }
+            let pattern: GlobPattern
+            do { pattern = try GlobPattern(match) } catch {
+                throw ConfigError(key: "\(where_).match", problem: "bad glob \"\(match)\": \(error.message)")
+            }
+            guard let list = t["tags"]?.array else { throw ConfigError(key: "\(where_).tags", problem: "expected an array of strings") }
+            var tags: [String] = []
+            for item in list {
+                guard let tag = item.string, SurrogateTags.isValid(tag) else {
+                    throw ConfigError(key: "\(where_).tags", problem: "tags must be 1-128 characters of a-z 0-9 ! # $ % ' + . / ^ _ ` | ~ -")
+                }
+                tags.append(tag)
+            }
+            guard tags.count <= 16 else { throw ConfigError(key: "\(where_).tags", problem: "at most 16 tags per rule") }
+            for name in t.keys where name != "match" && name != "tags" {
+                throw ConfigError(key: "\(where_).\(name)", problem: "unknown key")
+            }
+            rules.append(TagPolicy.Rule(pattern: pattern, tags: tags))
+        }
+        config.tags.rules = rules
     }
 
     /// `[images.presets.NAME]` tables of transform parameters, each checked as a URL would be.

@@ -1,3 +1,4 @@
+import WharfAssets
 import WharfHTTP
 import WharfImage
 
@@ -91,6 +92,8 @@ public struct ServerConfiguration: Sendable {
     public var limits = Limits()
     public var cache = Cache()
     public var images = Images()
+    /// Surrogate tags: which CDN headers carry them, the build id, per-path rules.
+    public var tags = TagPolicy()
     /// Access log destination: "stdout", "stderr", "off" or a file path.
     public var accessLog = "stdout"
     /// Server log level: trace, debug, info, notice, warning, error, critical.

@@ -20,9 +20,11 @@ struct ImageResponder: Sendable {
     let signer: URLSigner?
     let variants: ImageVariants
     let policy: CachePolicy
+    let tagPolicy: TagPolicy
     let metrics: ServerMetrics
 
-    init(options: ImageOptions, variants: ImageVariants, policy: CachePolicy, metrics: ServerMetrics) {
+    init(options: ImageOptions, variants: ImageVariants, policy: CachePolicy, tagPolicy: TagPolicy, metrics: ServerMetrics) {
+        self.tagPolicy = tagPolicy
         self.options = options
         self.signer = options.signingKeys.isEmpty ? nil : URLSigner(keys: options.signingKeys, signatureBytes: options.signatureBytes)
         self.variants = variants
@@ -64,7 +66,8 @@ struct ImageResponder: Sendable {
         if spec.width == nil, spec.height == nil, spec.quality == nil, choice.format == source {
             // Nothing to change: the original, saying that it was chosen by Accept when it was.
             guard choice.negotiated else { return .variant(plain) }
-            let v = PreparedVariant.from(asset.asset, asset.asset.identity, directives: asset.directives, vary: "Accept")
+            let v = PreparedVariant.from(asset.asset, asset.asset.identity, directives: asset.directives, vary: "Accept",
+                                         tags: asset.tagFields)
             variants.remember(key, sourceHash: plain.etag.opaqueTag, v, sharesBody: true)
             return .variant(v)
         }
@@ -77,7 +80,7 @@ struct ImageResponder: Sendable {
         let name = ResultCache.name(sourceHash: plain.etag.opaqueTag, canonical: canonical,
                                     version: ImagePipeline.version, fileExtension: choice.format.fileExtension)
         let variants = self.variants, metrics = self.metrics
-        let directives = asset.directives
+        let directives = asset.directives, tags = asset.tagFields
         let future = variants.produce(name: name, source: plain, spec: spec, format: choice.format, on: eventLoop)
             .map { output -> PreparedVariant in
                 switch output.origin {
@@ -88,7 +91,8 @@ struct ImageResponder: Sendable {
                     coding: .identity, etag: EntityTag(output.hash), lastModified: plain.lastModified,
                     contentType: choice.format.contentType, length: output.bytes.count,
                     memoryBody: ByteBuffer(bytes: output.bytes), file: nil, fileIdentity: nil,
-                    compressible: false, directives: directives, vary: choice.negotiated ? "Accept" : nil)
+                    compressible: false, directives: directives, vary: choice.negotiated ? "Accept" : nil,
+                    tags: tags) // the source's tags: purging the source purges its variants
                 variants.remember(key, sourceHash: plain.etag.opaqueTag, v)
                 return v
             }
@@ -120,7 +124,8 @@ struct ImageResponder: Sendable {
             extra.append(("Cache-Control", "no-store"))
             if status == 503 { extra.append(("Retry-After", "1")) }
         } else {
-            extra = PreparedVariant.cacheFields(policy.notFoundDirectives(forPath: path))
+            // Cached like a 404, and purged with the source.
+            extra = PreparedVariant.cacheFields(policy.notFoundDirectives(forPath: path)) + tagPolicy.fields(forPath: path)
         }
         return .text(HTTPResponseStatus(statusCode: status), message, extra: extra, sendBody: !isHead, route: .image)
     }

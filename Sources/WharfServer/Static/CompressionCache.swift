@@ -83,7 +83,7 @@ final class CompressionCache: Sendable {
                 coding: coding, etag: EntityTag(ContentHash.of(packed) + coding.etagSuffix),
                 lastModified: plain.lastModified, contentType: plain.contentType, length: packed.count,
                 memoryBody: ByteBuffer(bytes: packed), file: nil, fileIdentity: nil,
-                compressible: true, directives: asset.directives)
+                compressible: true, directives: asset.directives, tags: asset.tagFields)
         }
         future.cascade(to: promise)
         future.whenComplete { [self] result in

@@ -37,7 +37,7 @@ final class PreparedVariant: Sendable {
 
     init(coding: ContentCoding, etag: EntityTag, lastModified: Int64, contentType: String, length: Int,
          memoryBody: ByteBuffer?, file: OpenFile?, fileIdentity: FileIdentity?,
-         compressible: Bool, directives: CacheDirectives, vary: String? = nil) {
+         compressible: Bool, directives: CacheDirectives, vary: String? = nil, tags: [(String, String)] = []) {
         self.coding = coding
         self.etag = etag
         self.lastModified = lastModified
@@ -61,6 +61,8 @@ final class PreparedVariant: Sendable {
         case (false, let v?): validators.append(("Vary", v))
         case (false, nil): break
         }
+        // Surrogate tags also on 304s: Fastly and Varnish refresh a revalidated object's headers.
+        validators.append(contentsOf: tags)
         self.validatorFields = validators
 
         var f: [(String, String)] = [
@@ -119,7 +121,8 @@ final class PreparedVariant: Sendable {
     }
 
     /// A prepared variant built from an asset's variant.
-    static func from(_ asset: Asset, _ v: AssetVariant, directives: CacheDirectives, vary: String? = nil) -> PreparedVariant {
+    static func from(_ asset: Asset, _ v: AssetVariant, directives: CacheDirectives, vary: String? = nil,
+                     tags: [(String, String)] = []) -> PreparedVariant {
         var memory: ByteBuffer?
         var file: OpenFile?
         switch v.body {
@@ -129,6 +132,6 @@ final class PreparedVariant: Sendable {
         return PreparedVariant(coding: v.coding, etag: v.etag, lastModified: asset.lastModified,
                                contentType: asset.contentType, length: v.length, memoryBody: memory,
                                file: file, fileIdentity: v.fileIdentity,
-                               compressible: asset.isCompressible, directives: directives, vary: vary)
+                               compressible: asset.isCompressible, directives: directives, vary: vary, tags: tags)
     }
 }

@@ -111,7 +111,8 @@ struct StaticResponder: Sendable {
     }
 
     private func notFound(_ table: StaticSite.Table, path: String, isHead: Bool) -> Reply {
-        let cache = PreparedVariant.cacheFields(site.policy.notFoundDirectives(forPath: path))
+        // A cached 404 carries the path's tags, so deploying the file and purging its path clears it.
+        let cache = PreparedVariant.cacheFields(site.policy.notFoundDirectives(forPath: path)) + site.tagPolicy.fields(forPath: path)
         if let page = table.notFound?.identity, page.memoryBody != nil {
             var r = Reply(status: .notFound,
                           fields: [("Content-Type", page.contentType), ("Content-Length", String(page.length))] + cache,

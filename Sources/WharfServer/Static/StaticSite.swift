@@ -18,14 +18,18 @@ final class PreparedAsset: Sendable {
     let offered: [ContentCoding]
     /// For raster images the pipeline reads: the format the source is written back in.
     let imageFormat: ImageFormat?
+    /// Surrogate-tag header fields, shared by every representation and derived variant.
+    let tagFields: [(String, String)]
 
-    init(asset: Asset, policy: CachePolicy, compressMaxFileBytes: Int) {
+    init(asset: Asset, policy: CachePolicy, tagPolicy: TagPolicy = TagPolicy(), compressMaxFileBytes: Int) {
         self.asset = asset
         let directives = policy.directives(forPath: asset.urlPath, contentType: asset.contentType)
         self.directives = directives
-        identity = PreparedVariant.from(asset, asset.identity, directives: directives)
-        br = asset.variant(.br).map { PreparedVariant.from(asset, $0, directives: directives) }
-        gzip = asset.variant(.gzip).map { PreparedVariant.from(asset, $0, directives: directives) }
+        let tags = tagPolicy.fields(forPath: asset.urlPath)
+        tagFields = tags
+        identity = PreparedVariant.from(asset, asset.identity, directives: directives, tags: tags)
+        br = asset.variant(.br).map { PreparedVariant.from(asset, $0, directives: directives, tags: tags) }
+        gzip = asset.variant(.gzip).map { PreparedVariant.from(asset, $0, directives: directives, tags: tags) }
         compressOnTheFly = asset.isCompressible && asset.precompressed.isEmpty
             && asset.identity.length <= compressMaxFileBytes && asset.identity.length > 0
         offered = compressOnTheFly ? [.br, .gzip, .identity] : asset.availableCodings
@@ -57,24 +61,28 @@ final class StaticSite: Sendable {
     /// Bumped on every update, so connections can keep the table and re-read it only on change.
     let version = ManagedAtomic<Int>(0)
     let policy: CachePolicy
+    let tagPolicy: TagPolicy
     let compressMaxFileBytes: Int
 
-    init(snapshot: CatalogSnapshot, policy: CachePolicy, compressMaxFileBytes: Int) {
+    init(snapshot: CatalogSnapshot, policy: CachePolicy, tagPolicy: TagPolicy = TagPolicy(), compressMaxFileBytes: Int) {
         self.policy = policy
+        self.tagPolicy = tagPolicy
         self.compressMaxFileBytes = compressMaxFileBytes
-        self.table = NIOLockedValueBox(Self.build(snapshot, previous: nil, policy: policy, compressMaxFileBytes: compressMaxFileBytes))
+        self.table = NIOLockedValueBox(Self.build(snapshot, previous: nil, policy: policy, tagPolicy: tagPolicy,
+                                                  compressMaxFileBytes: compressMaxFileBytes))
     }
 
     var current: Table { table.withLockedValue { $0 } }
 
     func update(_ snapshot: CatalogSnapshot) {
         let previous = current
-        let next = Self.build(snapshot, previous: previous, policy: policy, compressMaxFileBytes: compressMaxFileBytes)
+        let next = Self.build(snapshot, previous: previous, policy: policy, tagPolicy: tagPolicy,
+                              compressMaxFileBytes: compressMaxFileBytes)
         table.withLockedValue { $0 = next }
         version.wrappingIncrement(ordering: .releasing)
     }
 
-    private static func build(_ snapshot: CatalogSnapshot, previous: Table?, policy: CachePolicy,
+    private static func build(_ snapshot: CatalogSnapshot, previous: Table?, policy: CachePolicy, tagPolicy: TagPolicy,
                               compressMaxFileBytes: Int) -> Table {
         var assets: [String: PreparedAsset] = [:]
         assets.reserveCapacity(snapshot.assets.count)
@@ -92,7 +100,7 @@ final class StaticSite: Sendable {
                old.asset.precompressed.map(\.etag) == asset.precompressed.map(\.etag) {
                 prepared = old
             } else {
-                prepared = PreparedAsset(asset: asset, policy: policy, compressMaxFileBytes: compressMaxFileBytes)
+                prepared = PreparedAsset(asset: asset, policy: policy, tagPolicy: tagPolicy, compressMaxFileBytes: compressMaxFileBytes)
             }
             byPath[asset.urlPath] = prepared
             assets[url] = prepared
