@@ -60,7 +60,10 @@ public struct ImagePipeline: Sendable {
         // libvips says calling it often costs (its per-thread buffers would be rebuilt each time).
         let deadline = wharf_vips_monotonic_us() + Int64(timeout * 1_000_000)
         let scaled = try ResizeStage.run(source, plan: plan, frames: frames)
-        let finished = try CropStage.run(scaled, plan: plan, format: format)
+        // Armed on the first image, before the stages derive theirs from it: every computation
+        // (smartcrop's render to memory as well as the save) reports progress to it.
+        EncodeStage.arm(scaled, deadline: deadline)
+        let finished = try CropStage.run(scaled, source: source, plan: plan, format: format, deadline: deadline)
         let coloured = try ColourStage.run(finished, format: format)
         let settings = EncodeStage.Settings(quality: quality, webpEffort: options.webpEffort, avifEffort: options.avifEffort,
                                             jpegProgressive: options.jpegProgressive, pngCompression: options.pngCompression)

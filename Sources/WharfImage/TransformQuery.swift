@@ -37,21 +37,22 @@ public struct TransformQuery: Sendable, Equatable {
     /// Parses `rawQuery` (the part after `?`, still percent-encoded).
     public static func parse(_ rawQuery: String?) throws(ImageError) -> TransformQuery? {
         guard let rawQuery, !rawQuery.isEmpty else { return nil }
-        var pairs: [(String, String)] = []
+        var pairs: [(String?, String?)] = []
         var knownSeen = false
         for member in rawQuery.split(separator: "&", omittingEmptySubsequences: true) {
             let eq = member.firstIndex(of: "=")
-            let rawName = eq.map { member[..<$0] } ?? member
-            let rawValue = eq.map { member[member.index(after: $0)...] } ?? ""
-            guard let name = percentDecode(rawName), let value = percentDecode(rawValue) else {
-                throw ImageError(status: 400, message: "query: invalid percent-encoding")
-            }
-            if aliases[name] != nil || name == "s" { knownSeen = true }
+            let name = percentDecode(eq.map { member[..<$0] } ?? member)
+            let value = percentDecode(eq.map { member[member.index(after: $0)...] } ?? "")
+            if let name, aliases[name] != nil || name == "s" { knownSeen = true }
             pairs.append((name, value))
         }
+        // Whatever a query without transform parameters holds (even bad escapes) is not ours to judge.
         guard knownSeen else { return nil }
         var query = TransformQuery()
-        for (name, value) in pairs {
+        for (decodedName, decodedValue) in pairs {
+            guard let name = decodedName, let value = decodedValue else {
+                throw ImageError(status: 400, message: "query: invalid percent-encoding")
+            }
             if name == "s" {
                 guard query.signature == nil else { throw .badParameter("s", "given twice") }
                 query.signature = value

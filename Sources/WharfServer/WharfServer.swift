@@ -93,6 +93,12 @@ public final class WharfServer: Service, @unchecked Sendable {
         } else {
             do {
                 disk = try ResultCache(directory: images.cacheDirectory, maxBytes: images.cacheBytes)
+            } catch where images.cacheDirectory == ServerConfiguration.Images().cacheDirectory {
+                // The default is relative to the working directory, which may be read-only (a
+                // service started in /): run without the disk cache rather than not at all.
+                logger.warning("image result cache disabled: cannot create the default directory", metadata: [
+                    "images.cache_dir": "\(images.cacheDirectory)", "error": "\(error)"])
+                disk = nil
             } catch {
                 throw ConfigError(key: "images.cache_dir", problem: "cannot use \(images.cacheDirectory): \(error)")
             }
@@ -101,7 +107,7 @@ public final class WharfServer: Service, @unchecked Sendable {
         let variants = ImageVariants(pipeline: ImagePipeline(options: images.options), pool: imagePool, disk: disk,
                                      memoryBudget: images.memoryCacheBytes, metrics: metrics)
         responder.images = ImageResponder(options: images.options, variants: variants, policy: config.cache.policy,
-                                          tagPolicy: config.tags, metrics: metrics)
+                                          tagPolicy: config.tags, metrics: metrics, logger: logger)
         do {
             try Vips.initialize()
         } catch {

@@ -234,6 +234,12 @@ import Testing
         }
         #expect(error?.status == 503)
         #expect(error?.message == "image transform timed out")
+        // Also when the time goes into smartcrop's render, before the save.
+        let smart = try TransformSpec.resolve(try #require(try TransformQuery.parse("w=300&h=300&g=attention")), options: ImageOptions())
+        let e2 = #expect(throws: ImageError.self) {
+            _ = try pipeline.render(try Self.fixture("hubble_deep_field.jpg"), spec: smart, format: .webp, timeout: 0)
+        }
+        #expect(e2?.status == 503)
         // And the same transform with time to spare works.
         #expect(try pipeline.render(try Self.fixture("hubble_deep_field.jpg"), spec: spec, format: .avif).width == 900)
     }

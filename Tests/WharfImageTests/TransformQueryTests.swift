@@ -21,6 +21,7 @@ import Testing
         #expect(try TransformQuery.parse("") == nil)
         #expect(try TransformQuery.parse("v=3") == nil)
         #expect(try TransformQuery.parse("utm_source=x&v=3") == nil)
+        #expect(try TransformQuery.parse("v=%zz&x=%") == nil)
         #expect(try TransformQuery.parse("s=abc") != nil)
     }
 

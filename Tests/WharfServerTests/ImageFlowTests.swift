@@ -153,6 +153,23 @@ import WharfImage
         #expect(try await Self.metric(c, s, "wharf_image_transforms_total", "result=\"ok\"") == 2)
     }
 
+    @Test func transformsOverHTTP2() async throws {
+        let s = try await Self.server()
+        defer { Task { await s.stop() } }
+        let body = FileManager.default.temporaryDirectory.appendingPathComponent("wharf-h2-\(UUID().uuidString).img")
+        defer { try? FileManager.default.removeItem(at: body) }
+        let out = try run("/usr/bin/curl", ["-sS", "--http2-prior-knowledge", "-D", "-", "-o", body.path,
+                                            "-H", "Accept: \(Self.chromeAccept)", s.base + "/img/rocket.jpg?w=120&fm=auto"])
+        let head = String(decoding: out.stdout, as: UTF8.self)
+        #expect(head.hasPrefix("HTTP/2 200"), "\(head)")
+        #expect(head.contains("content-type: image/avif"))
+        #expect(head.contains("vary: Accept"))
+        #expect(Self.magic([UInt8](try Data(contentsOf: body))) == "avif")
+        let bad = try run("/usr/bin/curl", ["-sS", "--http2-prior-knowledge", "-D", "-", "-o", "/dev/null",
+                                            s.base + "/img/rocket.jpg?w=0"])
+        #expect(String(decoding: bad.stdout, as: UTF8.self).hasPrefix("HTTP/2 400"))
+    }
+
     @Test func autoFormatByDefaultNegotiatesPlainRequests() async throws {
         let s = try await Self.server { $0.images.options.autoFormatByDefault = true }
         let c = try Client()
@@ -259,6 +276,24 @@ import WharfImage
         let files = try FileManager.default.subpathsOfDirectory(atPath: cache).filter { $0.contains(".") }
         #expect(files.count == 1, "\(files)")
         #expect(try await Self.metric(c, s, "wharf_image_transforms_total", "result=\"error\"") >= 2)
+    }
+
+    @Test func sourceLimitsAreConfigurable() async throws {
+        let s = try await Self.server {
+            $0.images.options.maxSourceBytes = 100_000
+            $0.images.options.maxSourcePixels = 500_000
+        }
+        let c = try Client()
+        defer { Task { try? await c.shutdown(); await s.stop() } }
+        // hubble.jpg is 527,940 bytes; rocket.jpg (112,525 bytes) fits neither.
+        let bytes = try await c.get(s.base + "/img/hubble.jpg?w=100")
+        #expect(bytes.status == 422 && bytes.text.contains("bytes, over the limit of 100000"), "\(bytes.text)")
+        let big = try await c.get(s.base + "/img/alpha.png?w=10")
+        #expect(big.status == 200)
+        let pixels = try await c.get(s.base + "/img/bomb.png?w=10")
+        #expect(pixels.status == 422 && pixels.text.contains("over the limit"))
+        // The files themselves are still served.
+        #expect(try await c.get(s.base + "/img/hubble.jpg").status == 200)
     }
 
     @Test func signedURLs() async throws {

@@ -14,8 +14,12 @@ enum EncodeStage {
 
     /// - Parameter source: the encoded source, decoded again on failure to tell a broken source
     ///   (422) from an encoder failure (500).
+    /// Arms the deadline on `image` (see ``ImagePipeline``): past it, libvips kills the computation.
+    static func arm(_ image: VipsImage, deadline: Int64) {
+        wharf_vips_set_deadline(image.pointer, deadline)
+    }
+
     static func run(_ image: VipsImage, source: [UInt8], format: ImageFormat, settings: Settings, deadline: Int64?) throws(ImageError) -> [UInt8] {
-        if let deadline { wharf_vips_set_deadline(image.pointer, deadline) }
         var out: UnsafeMutableRawPointer? = nil
         var length = 0
         let q = Int32(max(1, min(100, settings.quality)))
@@ -28,18 +32,7 @@ enum EncodeStage {
         }
         guard rc == 0, let out else {
             if let out { wharf_vips_free(out) }
-            let detail = Vips.takeError()
-            // libvips clears the kill flag when it reports it, so the clock decides.
-            if let deadline, wharf_vips_monotonic_us() >= deadline {
-                throw ImageError(status: 503, message: "image transform timed out", detail: detail)
-            }
-            // Decoding runs inside the save (libvips is lazy), so a failure here is either the
-            // source's pixel data or the encoder; decoding the source alone tells which.
-            let decodes = source.withUnsafeBytes { wharf_vips_decodes($0.baseAddress, $0.count) != 0 }
-            if !decodes {
-                throw ImageError(status: 422, message: "source image data is corrupt or truncated", detail: detail)
-            }
-            throw ImageError(status: 500, message: "image encoding failed", detail: detail)
+            throw Failure.classify(source: source, deadline: deadline, encoderMessage: "image encoding failed")
         }
         defer { wharf_vips_free(out) }
         let bytes = [UInt8](UnsafeRawBufferPointer(start: out, count: length))

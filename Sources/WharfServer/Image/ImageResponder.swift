@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 import NIOHTTP1
 import WharfAssets
@@ -22,9 +23,12 @@ struct ImageResponder: Sendable {
     let policy: CachePolicy
     let tagPolicy: TagPolicy
     let metrics: ServerMetrics
+    let logger: Logger
 
-    init(options: ImageOptions, variants: ImageVariants, policy: CachePolicy, tagPolicy: TagPolicy, metrics: ServerMetrics) {
+    init(options: ImageOptions, variants: ImageVariants, policy: CachePolicy, tagPolicy: TagPolicy, metrics: ServerMetrics,
+         logger: Logger) {
         self.tagPolicy = tagPolicy
+        self.logger = logger
         self.options = options
         self.signer = options.signingKeys.isEmpty ? nil : URLSigner(keys: options.signingKeys, signatureBytes: options.signatureBytes)
         self.variants = variants
@@ -68,7 +72,8 @@ struct ImageResponder: Sendable {
             guard choice.negotiated else { return .variant(plain) }
             let v = PreparedVariant.from(asset.asset, asset.asset.identity, directives: asset.directives, vary: "Accept",
                                          tags: asset.tagFields)
-            variants.remember(key, sourceHash: plain.etag.opaqueTag, v, sharesBody: true)
+            // A file-backed original shares its descriptor; a memory one was copied into `v`.
+            variants.remember(key, sourceHash: plain.etag.opaqueTag, v, sharesBody: plain.memoryBody == nil)
             return .variant(v)
         }
         guard plain.length <= options.maxSourceBytes else {
@@ -108,6 +113,11 @@ struct ImageResponder: Sendable {
         case let e as ImageError:
             status = e.status
             message = e.message
+            // A broken source is the site's to fix, a 5xx is ours; libvips' words go to the log only.
+            if status == 422 || status >= 500 {
+                logger.log(level: status >= 500 ? .warning : .info, "image transform failed", metadata: [
+                    "path": "\(path)", "status": "\(status)", "reason": "\(e.message)", "detail": "\(e.detail)"])
+            }
         case is BlockingPool.Overloaded:
             metrics.imageRejected.increment()
             status = 503
