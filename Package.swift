@@ -32,7 +32,8 @@ let package = Package(
         .systemLibrary(name: "CBrotli", pkgConfig: "libbrotlienc", providers: [.apt(["libbrotli-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // Fixed-arity wrappers over libvips' NULL-terminated variadic calls (Swift cannot call those).
-        .target(name: "CWharfVips", dependencies: ["CVips"]),
+        // lcms2 (a dependency of libvips-dev) to read embedded profiles' descriptions.
+        .target(name: "CWharfVips", dependencies: ["CVips"], linkerSettings: [.linkedLibrary("lcms2")]),
 
         // Pure cores.
         .target(name: "WharfHTTP", swiftSettings: swiftSettings),

@@ -13,8 +13,9 @@ set -euo pipefail
 # build: the C libraries behind the system-library targets, found through pkg-config.
 #   libssl-dev is deliberately absent: swift-nio-ssl and swift-crypto vendor BoringSSL, and no
 #   target links the system OpenSSL.
+#   liblcms2-dev (also pulled in by libvips-dev): the C shim reads embedded ICC profiles with it.
 #   libsqlite3-dev is for the purge journal (WharfPurge, SQLite; see ARCHITECTURE.md).
-BUILD_PKGS=(pkg-config libvips-dev libbrotli-dev zlib1g-dev libsqlite3-dev)
+BUILD_PKGS=(pkg-config libvips-dev liblcms2-dev libbrotli-dev zlib1g-dev libsqlite3-dev)
 # test: real peers and tools the integration tests drive (HTTP/1.1 and TLS, HTTP/2, br check,
 #   headless Chromium loading the demo page with its picture/srcset transform URLs).
 TEST_PKGS=(curl nghttp2-client openssl brotli chromium fonts-dejavu-core)

@@ -78,6 +78,16 @@ import Testing
         #expect(!flat.hasAlpha && flatPixel.allSatisfy { $0 == 255 })
     }
 
+    @Test func anSRGBProfileIsDroppedWithoutATransform() throws {
+        // hubble_deep_field.jpg embeds "sRGB IEC61966-2.1": its pixels are sRGB already.
+        let source = try fixture("hubble_deep_field.jpg")
+        let plan = ResizePlan(scaledWidth: 100, scaledHeight: 87)
+        let before = try pixel(try ResizeStage.run(source, plan: plan), 50, 40)
+        let colour = try ColourStage.run(try ResizeStage.run(source, plan: plan), format: .png)
+        #expect(wharf_vips_image_has_icc(colour.pointer) == 0)
+        #expect(try pixel(colour, 50, 40) == before) // exactly: copied, not transformed
+    }
+
     @Test func encodeWritesEachFormat() throws {
         let source = try fixture("rocket.jpg")
         let settings = EncodeStage.Settings(quality: 60, webpEffort: 4, avifEffort: 2, jpegProgressive: true, pngCompression: 6)

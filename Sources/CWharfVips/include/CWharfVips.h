@@ -71,8 +71,9 @@ int wharf_vips_smartcrop(WharfVipsImage *in, WharfVipsImage **out, int width, in
 int wharf_vips_embed(WharfVipsImage *in, WharfVipsImage **out, int x, int y, int width, int height,
                      int transparent, double r, double g, double b);
 
-/// Converts to 8-bit sRGB: through the embedded ICC profile when there is one, through libvips'
-/// CMYK profile for CMYK without one, else by colourspace conversion. Greyscale stays greyscale.
+/// Converts to 8-bit sRGB: through the embedded ICC profile when there is one (unless it is an
+/// sRGB profile on 8-bit sRGB pixels: then they are copied as they are), through libvips' CMYK
+/// profile for CMYK without one, else by colourspace conversion. Greyscale stays greyscale.
 int wharf_vips_to_srgb(WharfVipsImage *in, WharfVipsImage **out);
 
 /// Removes EXIF, XMP, IPTC, ICC and comment metadata from a copy of `in`. The savers' `strip`
