@@ -130,15 +130,15 @@ expect_format() {   # url format
   [[ $type == "200 image/$2"* ]] || die "$1 answered '$type', expected 200 image/$2"
 }
 
-cold_wrk() {   # base template raw-output; prints req/s
-  TEMPLATE=$2 wrk -t1 -c"$CONCURRENCY" -d"${DURATION}s" --timeout 30s -s bench/images/cold.lua "$1" >"$3"
+cold_wrk() {   # base template raw-output [connections]; prints req/s
+  TEMPLATE=$2 wrk -t1 -c"${4:-$CONCURRENCY}" -d"${DURATION}s" --timeout 30s -s bench/images/cold.lua "$1" >"$3"
   if grep -qE 'Non-2xx or 3xx responses|Socket errors' "$3"; then
     die "errors in $(basename "$3"): $(grep -E 'Non-2xx|Socket errors' "$3" | tr -s ' ')"
   fi
   awk '/^Requests\/sec:/ { printf "%.2f", $2 }' "$3"
 }
 
-declare -A COLD=()
+declare -A COLD=() THUMBOR_RUNS=()
 for src in big hubble; do
   for fmt in webp avif; do
     key=$src/$fmt
@@ -151,14 +151,24 @@ for src in big hubble; do
     if [[ -n ${thumbor:-} ]]; then
       if curl -sS -o "$work/probe" -w '%{http_code} %{content_type}' \
           "$thumbor/unsafe/599x0/filters:quality(69):format($fmt)/img/$src.jpg" | grep -q "^200 image/$fmt"; then
-        log "cold $key: thumbor"
-        COLD[thumbor/$key]=$(cold_wrk "$thumbor" "/unsafe/{w}x0/filters:quality({q}):format($fmt)/img/$src.jpg" \
-          "$out/thumbor-cold-$src-$fmt.txt")
+        # thumbor's processes share one listening socket and each connection stays with the process
+        # that accepted it: with as many connections as processes, all may land in one process
+        # (one core busy). It gets twice as many connections (its processes are single-threaded,
+        # so it still uses at most CONCURRENCY cores) and its best of three runs counts.
+        best=0
+        for round in 1 2 3; do
+          log "cold $key: thumbor, run $round/3"
+          r=$(cold_wrk "$thumbor" "/unsafe/{w}x0/filters:quality({q}):format($fmt)/img/$src.jpg" \
+            "$out/thumbor-cold-$src-$fmt-$round.txt" $((2 * CONCURRENCY)))
+          THUMBOR_RUNS[$key]+="$r "
+          best=$(awk -v a="$best" -v b="$r" 'BEGIN { print (b > a ? b : a) }')
+        done
+        COLD[thumbor/$key]=$best
       else
         log "thumbor cannot write $fmt here; leaving it out"
       fi
     fi
-    log "cold $key (img/s): floor ${COLD[floor/$key]}, wharf ${COLD[wharf/$key]}, thumbor ${COLD[thumbor/$key]:-n/a}"
+    log "cold $key (img/s): floor ${COLD[floor/$key]}, wharf ${COLD[wharf/$key]}, thumbor ${COLD[thumbor/$key]:-n/a} (runs: ${THUMBOR_RUNS[$key]:-})"
   done
 done
 stop_servers
@@ -225,5 +235,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) pri
   echo "Peak RSS of wharf with 64 clients asking for distinct cold transforms of the 3840×2160 JPEG for ${DURATION} s:" \
     "$((rss_peak / 1024)) MiB (idle before: $((rss_before / 1024)) MiB; $rss_rate img/s; non-2xx answers: ${rss_errors:-0})."
   echo
-  echo "Cold: $CONCURRENCY clients (wrk -c$CONCURRENCY) or threads, ${DURATION} s each, WebP Q70–89 effort 4, AVIF Q70–89 effort 2 (AV1), widths 560–659 — every request a new output; wharf with $CONCURRENCY image workers; thumbor with $CONCURRENCY processes. Warm: one event loop on CPU 0, wrk -t1 -c50 on CPU 1. $(nproc) CPUs, ${busy}% busy before start."
+  echo "thumbor's three runs per row (img/s): $(for k in big/webp big/avif hubble/webp hubble/avif; do printf '%s: %s; ' "$k" "${THUMBOR_RUNS[$k]:-n/a}"; done)"
+  echo
+  echo "Cold: $CONCURRENCY clients (wrk -c$CONCURRENCY) or threads, ${DURATION} s each (thumbor: best of 3), WebP Q70–89 effort 4, AVIF Q70–89 effort 2 (AV1), widths 560–659 — every request a new output; wharf with $CONCURRENCY image workers; thumbor with $CONCURRENCY processes. Warm: one event loop on CPU 0, wrk -t1 -c50 on CPU 1. $(nproc) CPUs, ${busy}% busy before start."
 } | tee "$out/summary.md"
