@@ -48,9 +48,16 @@ void wharf_vips_thread_shutdown(void) {
     vips_thread_shutdown();
 }
 
-int wharf_vips_probe_buffer(const void *buf, size_t len, WharfVipsHeader *header) {
+const char *wharf_vips_find_loader(const void *buf, size_t len) {
     vips_error_clear();
     const char *loader = vips_foreign_find_load_buffer(buf, len);
+    // Interned by GObject's type system: it outlives any image.
+    return loader ? g_intern_string(loader) : NULL;
+}
+
+int wharf_vips_probe_buffer(const void *buf, size_t len, WharfVipsHeader *header) {
+    vips_error_clear();
+    const char *loader = wharf_vips_find_loader(buf, len);
     if (!loader) {
         return -1;
     }
@@ -64,8 +71,7 @@ int wharf_vips_probe_buffer(const void *buf, size_t len, WharfVipsHeader *header
     header->pages = vips_image_get_n_pages(img);
     header->orientation = vips_image_get_orientation(img);
     header->has_alpha = vips_image_hasalpha(img);
-    // The nickname is interned by GObject's type system, so it outlives the image.
-    header->loader = g_intern_string(loader);
+    header->loader = loader;
     g_object_unref(img);
     return 0;
 }
@@ -314,8 +320,12 @@ int wharf_vips_pngsave_buffer(WharfVipsImage *image, void **out, size_t *out_len
                                "compression", compression, "strip", TRUE, NULL);
 }
 
-int wharf_vips_decodes(const void *buf, size_t len) {
-    VipsImage *img = vips_image_new_from_buffer(buf, len, "fail_on=error", "access", VIPS_ACCESS_SEQUENTIAL, NULL);
+int wharf_vips_decodes(const void *buf, size_t len, int frames) {
+    char options[48] = "fail_on=error";
+    if (frames > 1) {
+        snprintf(options, sizeof options, "fail_on=error,n=%d", frames);
+    }
+    VipsImage *img = vips_image_new_from_buffer(buf, len, options, "access", VIPS_ACCESS_SEQUENTIAL, NULL);
     if (!img) {
         return 0;
     }

@@ -43,20 +43,20 @@ public struct SurrogateTags: Sendable, Equatable {
 
     /// The tags of the response for a decoded URL path.
     public static func forPath(_ urlPath: String, buildID: String? = nil, extra: [String] = []) -> SurrogateTags {
+        // "/" always stays (it is the purge-everything tag): its place is kept before anything else.
         var head = [tag(for: urlPath)]
         if let buildID, !buildID.isEmpty { head.append(tag(for: "build." + buildID)) }
-        for t in extra where !head.contains(t) { head.append(t) }
-        // Directory prefixes, deepest first; "/" always stays (it is the purge-everything tag).
+        for t in extra where !head.contains(t) && t != "/" { head.append(t) }
+        head = Array(head.filter { $0 != "/" }.prefix(maxCount - 1))
+        // Directory prefixes, deepest first.
         var directories: [String] = []
         var path = Substring(urlPath)
         while let slash = path.dropLast().lastIndex(of: "/") {
             path = path[...slash]
-            if path != "/" { directories.append(tag(for: String(path))) }
+            let t = tag(for: String(path))
+            if path != "/", !head.contains(t), !directories.contains(t) { directories.append(t) }
         }
-        let room = max(0, maxCount - head.count - 1)
-        var all = head + directories.prefix(room)
-        if !all.contains("/") { all.append("/") }
-        return SurrogateTags(tags: Array(all.prefix(maxCount)))
+        return SurrogateTags(tags: head + directories.prefix(maxCount - 1 - head.count) + ["/"])
     }
 }
 

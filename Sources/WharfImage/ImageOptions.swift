@@ -37,6 +37,13 @@ public struct ImageOptions: Sendable {
 
     public init() {}
 
+    /// The settings that change output bytes beyond the URL's parameters: part of every
+    /// result-cache name, so that changing one (say `allow_upscale`) never serves old files.
+    public var outputFingerprint: String {
+        "up=\(allowUpscale ? 1 : 0)&frames=\(maxAnimationFrames)&we=\(webpEffort)&ae=\(avifEffort)"
+            + "&prog=\(jpegProgressive ? 1 : 0)&png=\(pngCompression)&max=\(maxOutputDimension)"
+    }
+
     public func defaultQuality(_ format: ImageFormat) -> Int {
         switch format {
         case .jpeg: jpegQuality

@@ -67,7 +67,7 @@ public struct ImagePipeline: Sendable {
         let coloured = try ColourStage.run(finished, format: format)
         let settings = EncodeStage.Settings(quality: quality, webpEffort: options.webpEffort, avifEffort: options.avifEffort,
                                             jpegProgressive: options.jpegProgressive, pngCompression: options.pngCompression)
-        let bytes = try EncodeStage.run(coloured, source: source, format: format, settings: settings, deadline: deadline)
+        let bytes = try EncodeStage.run(coloured, source: source, frames: frames, format: format, settings: settings, deadline: deadline)
         return EncodedImage(bytes: bytes, width: coloured.width, height: plan.outputHeight, format: format, frames: frames)
     }
 }

@@ -51,7 +51,9 @@ public struct ResizePlan: Sendable, Equatable {
         let plan: ResizePlan
         switch (spec.targetWidth, spec.targetHeight) {
         case (nil, nil):
-            plan = ResizePlan(scaledWidth: width, scaledHeight: height)
+            // A conversion without a size: the source as it is, shrunk to fit the output limit.
+            let s = min(1, Double(maxDimension) / Double(max(width, height)))
+            plan = ResizePlan(scaledWidth: s == 1 ? width : size(W * s), scaledHeight: s == 1 ? height : size(H * s))
         case (let tw?, nil):
             let s = cap(Double(tw) / W)
             plan = ResizePlan(scaledWidth: s == Double(tw) / W ? tw : size(W * s), scaledHeight: size(H * s))
@@ -91,9 +93,14 @@ public struct ResizePlan: Sendable, Equatable {
                 }
             }
         }
+        // The output must fit the limit; a scaled intermediate that is cropped down (a panorama
+        // under `cover`) may be wider, but not hold more pixels than a limit-sized square.
         let limit = maxDimension
-        if plan.outputWidth > limit || plan.outputHeight > limit || plan.scaledWidth > limit || plan.scaledHeight > limit {
-            throw ImageError(status: 400, message: "output would be \(max(plan.scaledWidth, plan.outputWidth))×\(max(plan.scaledHeight, plan.outputHeight)) px, over the limit of \(limit)")
+        if plan.outputWidth > limit || plan.outputHeight > limit {
+            throw ImageError(status: 400, message: "output would be \(plan.outputWidth)×\(plan.outputHeight) px, over the limit of \(limit)")
+        }
+        if plan.scaledWidth * plan.scaledHeight > limit * limit {
+            throw ImageError(status: 400, message: "intermediate of \(plan.scaledWidth)×\(plan.scaledHeight) px is over \(limit)×\(limit) pixels")
         }
         return plan
     }

@@ -41,8 +41,10 @@ public struct TransformSpec: Sendable, Hashable {
             given.append((name, normal))
         }
         if spec.format == nil, options.autoFormatByDefault { spec.format = .auto }
-        if !options.allowedWidths.isEmpty, let w = spec.width, !options.allowedWidths.contains(w) {
-            throw .badParameter("w", "must be one of \(options.allowedWidths.map(String.init).joined(separator: ", "))")
+        // The allow-list bounds the outputs, so it applies to the width in device pixels (w × dpr).
+        if !options.allowedWidths.isEmpty, let w = spec.targetWidth, !options.allowedWidths.contains(w) {
+            throw .badParameter("w", "must be one of \(options.allowedWidths.map(String.init).joined(separator: ", "))"
+                                + (spec.dpr == 1 ? "" : " (after dpr)"))
         }
         for (name, value) in [("w", spec.targetWidth), ("h", spec.targetHeight)] {
             if let value, value > options.maxOutputDimension {

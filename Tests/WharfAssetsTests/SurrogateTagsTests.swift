@@ -30,6 +30,10 @@ import WharfHTTP
         #expect(tags.tags.count == SurrogateTags.maxCount)
         #expect(tags.tags.first == SurrogateTags.tag(for: deep) && tags.tags.contains("/") && tags.tags.contains("build.b1"))
         #expect(tags.tags.allSatisfy(SurrogateTags.isValid))
+        // Rules can fill the list, but never push out "/" or repeat a tag.
+        let crowded = SurrogateTags.forPath("/a/b.css", extra: (0..<70).map { "r\($0)" } + ["/a/", "r1"])
+        #expect(crowded.tags.count == SurrogateTags.maxCount && crowded.tags.last == "/")
+        #expect(Set(crowded.tags).count == crowded.tags.count)
         for header in TagHeader.allCases {
             #expect(header.encode(tags).utf8.count < 16_384, "\(header)")
         }

@@ -53,5 +53,13 @@ import Testing
         #expect(throws: ImageError.self) { try plan(100, 10000, "w=8000&h=10&fit=outside", upscale: true) }
         let e = #expect(throws: ImageError.self) { try plan(100, 10000, "w=100", upscale: true) }
         #expect(e?.status == 400)
+        // A panorama cropped by cover: the wide intermediate is fine, the output is 100×400.
+        #expect(try plan(20000, 500, "w=100&h=400&fit=cover").outputWidth == 100)
+    }
+
+    @Test func aConversionWithoutSizeShrinksToTheLimit() throws {
+        #expect(try plan(10000, 3000, "fm=webp") == ResizePlan(scaledWidth: 8192, scaledHeight: 2458))
+        #expect(try plan(3000, 10000, "fm=webp") == ResizePlan(scaledWidth: 2458, scaledHeight: 8192))
+        #expect(try plan(640, 427, "fm=webp") == ResizePlan(scaledWidth: 640, scaledHeight: 427))
     }
 }

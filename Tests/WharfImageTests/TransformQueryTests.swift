@@ -98,6 +98,8 @@ import Testing
         #expect(try spec("w=640", o).width == 640)
         #expect(error("w=641", o)?.message == "w: must be one of 320, 640")
         #expect(try spec("h=100", o).height == 100)
+        #expect(try spec("w=320&dpr=2", o).targetWidth == 640)
+        #expect(error("w=320&dpr=1.5", o)?.message == "w: must be one of 320, 640 (after dpr)")
     }
 
     @Test func presetsApplyFirstAndAreSignedByName() throws {

@@ -170,6 +170,29 @@ import WharfImage
         #expect(String(decoding: bad.stdout, as: UTF8.self).hasPrefix("HTTP/2 400"))
     }
 
+    @Test func reviewCases() async throws {
+        let s = try await TestServer(files: try Self.site().merging(["img/anim.gif": try Self.fixture("animated.gif")]) { $1 }) {
+            $0.images.cacheDirectory = Self.cacheDirectory()
+        }
+        let c = try Client()
+        defer { Task { try? await c.shutdown(); await s.stop() } }
+        // An error about a negotiated output varies on Accept like the output would.
+        let e = try await c.get(s.base + "/img/truncated.jpg?w=50&fm=auto", [("Accept", Self.chromeAccept)])
+        #expect(e.status == 422 && e.h("vary") == "Accept")
+        #expect(try await c.get(s.base + "/img/truncated.jpg?w=50&fm=webp").h("vary") == nil)
+        // fm=png on a GIF is a PNG, not the GIF.
+        let png = try await c.get(s.base + "/img/anim.gif?fm=png")
+        #expect(png.h("content-type") == "image/png" && Self.magic(png.body) == "png")
+        // Another spelling of an output in memory is a memory hit, not a new job.
+        _ = try await c.get(s.base + "/img/rocket.jpg?w=77&fm=webp")
+        let jobs = try await Self.metric(c, s, "wharf_image_variant_responses_total", "source=\"transformed\"")
+        for spelling in ["width=77&format=webp", "fm=webp&w=77", "w=77&&fm=webp&", "%77=77&fm=webp"] {
+            #expect(try await c.get(s.base + "/img/rocket.jpg?" + spelling).status == 200, "\(spelling)")
+        }
+        #expect(try await Self.metric(c, s, "wharf_image_variant_responses_total", "source=\"transformed\"") == jobs)
+        #expect(try await Self.metric(c, s, "wharf_image_variant_responses_total", "source=\"disk\"") == 0)
+    }
+
     @Test func autoFormatByDefaultNegotiatesPlainRequests() async throws {
         let s = try await Self.server { $0.images.options.autoFormatByDefault = true }
         let c = try Client()

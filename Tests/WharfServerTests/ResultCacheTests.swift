@@ -53,11 +53,19 @@ import Testing
             #expect(cache.read(Self.name(1)) == [1, 2, 3])
             cache.flush()
         }
-        // A crash mid-write leaves a temp file: the next start removes it.
-        try Data([9, 9]).write(to: URL(fileURLWithPath: dir + "/tmp/leftover.tmp"))
+        // A crash mid-write leaves a temp file: the next start removes it once it is old (a recent
+        // one may be another replica's write in progress).
+        let leftover = dir + "/tmp/leftover.tmp", recent = dir + "/tmp/recent.tmp"
+        try Data([9, 9]).write(to: URL(fileURLWithPath: leftover))
+        try Data([9]).write(to: URL(fileURLWithPath: recent))
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-3600)], ofItemAtPath: leftover)
         let again = try ResultCache(directory: dir, maxBytes: 1 << 20)
         #expect(again.count == 1 && again.bytes == 3)
         #expect(again.read(Self.name(1)) == [1, 2, 3])
-        #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/tmp").isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/tmp") == ["recent.tmp"])
+        // An entry another process wrote after this one indexed the directory is still found.
+        let other = try ResultCache(directory: dir, maxBytes: 1 << 20)
+        other.write(Self.name(2), [4, 5])
+        #expect(again.read(Self.name(2)) == [4, 5])
     }
 }

@@ -48,6 +48,10 @@ typedef struct {
     const char *loader;
 } WharfVipsHeader;
 
+/// The loader libvips would use for `buf` (a GType name such as "VipsForeignLoadJpegBuffer",
+/// static storage), from its first bytes only, or NULL. Checked before any header is parsed.
+const char *wharf_vips_find_loader(const void *buf, size_t len);
+
 /// Finds a loader and reads the header of `buf`. No pixel is decoded, so a decompression bomb
 /// costs nothing here. Returns 0 on success, -1 when no loader accepts the bytes or the header
 /// is unreadable.
@@ -112,7 +116,7 @@ int wharf_vips_pngsave_buffer(WharfVipsImage *image, void **out, size_t *out_len
 /// Whether every pixel of `buf` decodes without error (`fail_on=error`). Used after a failed
 /// save to tell a broken source from an encoder failure: libvips' error text is process-wide
 /// and cannot be trusted to belong to this request.
-int wharf_vips_decodes(const void *buf, size_t len);
+int wharf_vips_decodes(const void *buf, size_t len, int frames);
 
 /// Decodes `buf` fully and reads the pixel at (x, y) into `values` (up to 4 bands); for tests
 /// and health checks. Returns the number of bands, or -1.

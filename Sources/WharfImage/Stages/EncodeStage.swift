@@ -19,7 +19,8 @@ enum EncodeStage {
         wharf_vips_set_deadline(image.pointer, deadline)
     }
 
-    static func run(_ image: VipsImage, source: [UInt8], format: ImageFormat, settings: Settings, deadline: Int64?) throws(ImageError) -> [UInt8] {
+    static func run(_ image: VipsImage, source: [UInt8], frames: Int = 1, format: ImageFormat, settings: Settings,
+                    deadline: Int64?) throws(ImageError) -> [UInt8] {
         var out: UnsafeMutableRawPointer? = nil
         var length = 0
         let q = Int32(max(1, min(100, settings.quality)))
@@ -32,7 +33,7 @@ enum EncodeStage {
         }
         guard rc == 0, let out else {
             if let out { wharf_vips_free(out) }
-            throw Failure.classify(source: source, deadline: deadline, encoderMessage: "image encoding failed")
+            throw Failure.classify(source: source, frames: frames, deadline: deadline, encoderMessage: "image encoding failed")
         }
         defer { wharf_vips_free(out) }
         let bytes = [UInt8](UnsafeRawBufferPointer(start: out, count: length))

@@ -38,6 +38,14 @@ public enum LoadStage {
         guard bytes.count <= options.maxSourceBytes else {
             throw ImageError(status: 422, message: "source image is \(bytes.count) bytes, over the limit of \(options.maxSourceBytes)")
         }
+        // The loader is known from the first bytes: refuse unwanted ones before they parse anything.
+        let found = bytes.withUnsafeBytes { wharf_vips_find_loader($0.baseAddress, $0.count) }
+        guard let found else {
+            throw ImageError(status: 422, message: "source is not a decodable image", detail: Vips.takeError())
+        }
+        guard isAllowed(String(cString: found)) else {
+            throw ImageError(status: 422, message: "unsupported source image type", detail: String(cString: found))
+        }
         var h = WharfVipsHeader()
         let rc = bytes.withUnsafeBytes { wharf_vips_probe_buffer($0.baseAddress, $0.count, &h) }
         guard rc == 0 else {

@@ -14,7 +14,8 @@ struct ImageResponder: Sendable {
         case notTransform
         case reply(Reply)
         case variant(PreparedVariant)
-        case pending(EventLoopFuture<PreparedVariant>)
+        /// `negotiated`: the output depends on `Accept`, and so does an error about it.
+        case pending(EventLoopFuture<PreparedVariant>, negotiated: Bool)
     }
 
     let options: ImageOptions
@@ -42,9 +43,10 @@ struct ImageResponder: Sendable {
     func respond(_ asset: PreparedAsset, source: ImageFormat, path: String, rawQuery: String?, accept: String?,
                  isHead: Bool, on eventLoop: any EventLoop) -> Answer {
         let plain = asset.identity
+        let sourceHash = plain.etag.opaqueTag
         let support = AcceptMedia.imageSupport(accept)
-        let key = ImageVariants.RequestKey(urlPath: asset.asset.urlPath, query: rawQuery ?? "", support: support)
-        if let v = variants.cached(key, sourceHash: plain.etag.opaqueTag) {
+        var request = ImageVariants.RequestKey(urlPath: asset.asset.urlPath, query: rawQuery ?? "", support: support)
+        if let v = variants.cached(request, sourceHash: sourceHash) {
             metrics.imageLookups.memory.increment()
             return .variant(v)
         }
@@ -57,7 +59,13 @@ struct ImageResponder: Sendable {
                                         path: path, isHead: isHead))
                 }
             } else if options.autoFormatByDefault {
+                // Not a transform: whatever the query holds, the answer is the plain request's.
                 spec = try TransformSpec.resolve(TransformQuery(), options: options)
+                request = ImageVariants.RequestKey(urlPath: asset.asset.urlPath, query: "", support: support)
+                if let v = variants.cached(request, sourceHash: sourceHash) {
+                    metrics.imageLookups.memory.increment()
+                    return .variant(v)
+                }
             } else {
                 return .notTransform
             }
@@ -67,46 +75,60 @@ struct ImageResponder: Sendable {
         // GIF and WebP sources may be animated; whether they are is only known from the header, in the job.
         let animated = options.maxAnimationFrames > 1 && (asset.asset.contentType == "image/gif" || source == .webp)
         let choice = FormatNegotiation.choose(spec.format, support: support, source: source, animated: animated)
-        if spec.width == nil, spec.height == nil, spec.quality == nil, choice.format == source {
+        let unchanged = spec.width == nil && spec.height == nil && spec.quality == nil
+            && choice.format.contentType == asset.asset.contentType
+        if unchanged {
             // Nothing to change: the original, saying that it was chosen by Accept when it was.
             guard choice.negotiated else { return .variant(plain) }
+            let output = ImageVariants.OutputKey(urlPath: asset.asset.urlPath, name: "original:" + sourceHash, negotiated: true)
+            if let v = variants.cached(output) {
+                variants.remember(request, sourceHash: sourceHash, output: output)
+                return .variant(v)
+            }
             let v = PreparedVariant.from(asset.asset, asset.asset.identity, directives: asset.directives, vary: "Accept",
                                          tags: asset.tagFields)
             // A file-backed original shares its descriptor; a memory one was copied into `v`.
-            variants.remember(key, sourceHash: plain.etag.opaqueTag, v, sharesBody: plain.memoryBody == nil)
+            variants.remember(request, sourceHash: sourceHash, output: output, v, sharesBody: plain.memoryBody == nil)
             return .variant(v)
         }
         guard plain.length <= options.maxSourceBytes else {
             return .reply(error(ImageError(status: 422, message: "source image is \(plain.length) bytes, over the limit of \(options.maxSourceBytes)"),
-                                path: path, isHead: isHead))
+                                path: path, isHead: isHead, negotiated: choice.negotiated))
         }
         let quality = spec.quality ?? options.defaultQuality(choice.format)
-        let canonical = spec.canonicalKey(format: choice.format, quality: quality)
-        let name = ResultCache.name(sourceHash: plain.etag.opaqueTag, canonical: canonical,
+        let canonical = spec.canonicalKey(format: choice.format, quality: quality) + "&" + options.outputFingerprint
+        let name = ResultCache.name(sourceHash: sourceHash, canonical: canonical,
                                     version: ImagePipeline.version, fileExtension: choice.format.fileExtension)
+        let output = ImageVariants.OutputKey(urlPath: asset.asset.urlPath, name: name, negotiated: choice.negotiated)
+        if let v = variants.cached(output) {
+            // Another spelling of an output already in memory.
+            variants.remember(request, sourceHash: sourceHash, output: output)
+            metrics.imageLookups.memory.increment()
+            return .variant(v)
+        }
         let variants = self.variants, metrics = self.metrics
         let directives = asset.directives, tags = asset.tagFields
         let future = variants.produce(name: name, source: plain, spec: spec, format: choice.format, on: eventLoop)
-            .map { output -> PreparedVariant in
-                switch output.origin {
+            .map { result -> PreparedVariant in
+                switch result.origin {
                 case .disk: metrics.imageLookups.disk.increment()
                 case .transformed: metrics.imageLookups.transformed.increment()
                 }
                 let v = PreparedVariant(
-                    coding: .identity, etag: EntityTag(output.hash), lastModified: plain.lastModified,
-                    contentType: choice.format.contentType, length: output.bytes.count,
-                    memoryBody: ByteBuffer(bytes: output.bytes), file: nil, fileIdentity: nil,
+                    coding: .identity, etag: EntityTag(result.hash), lastModified: plain.lastModified,
+                    contentType: choice.format.contentType, length: result.bytes.count,
+                    memoryBody: ByteBuffer(bytes: result.bytes), file: nil, fileIdentity: nil,
                     compressible: false, directives: directives, vary: choice.negotiated ? "Accept" : nil,
                     tags: tags) // the source's tags: purging the source purges its variants
-                variants.remember(key, sourceHash: plain.etag.opaqueTag, v)
+                variants.remember(request, sourceHash: sourceHash, output: output, v)
                 return v
             }
-        return .pending(future)
+        return .pending(future, negotiated: choice.negotiated)
     }
 
     /// The reply for a failed transform: its status and public message; 503s say when to retry
     /// and are not cached, client and source errors are cached briefly (like a 404).
-    func error(_ error: any Error, path: String, isHead: Bool) -> Reply {
+    func error(_ error: any Error, path: String, isHead: Bool, negotiated: Bool = false) -> Reply {
         let status: Int
         let message: String
         switch error {
@@ -129,13 +151,15 @@ struct ImageResponder: Sendable {
             status = 500
             message = "image transform failed"
         }
-        var extra: [(String, String)] = []
+        // An error about a negotiated output varies like the output would have: another client
+        // may get the original instead.
+        var extra: [(String, String)] = negotiated ? [("Vary", "Accept")] : []
         if status >= 500 {
             extra.append(("Cache-Control", "no-store"))
             if status == 503 { extra.append(("Retry-After", "1")) }
         } else {
             // Cached like a 404, and purged with the source.
-            extra = PreparedVariant.cacheFields(policy.notFoundDirectives(forPath: path)) + tagPolicy.fields(forPath: path)
+            extra += PreparedVariant.cacheFields(policy.notFoundDirectives(forPath: path)) + tagPolicy.fields(forPath: path)
         }
         return .text(HTTPResponseStatus(statusCode: status), message, extra: extra, sendBody: !isHead, route: .image)
     }

@@ -8,19 +8,28 @@ import WharfImage
 /// cache, then the pipeline on the bounded image pool. Concurrent requests for the same
 /// output share one job (request coalescing).
 final class ImageVariants: Sendable {
-    /// A variant in memory, by the request that asked for it: the URL path, the raw query (so a
-    /// hit needs no parsing, and a signed URL is only ever stored after its check) and which of
-    /// AVIF/WebP the `Accept` field lists. Hits are served without parsing anything.
+    /// A request as it arrived: the URL path, the raw query and which of AVIF/WebP `Accept`
+    /// lists. A hit is answered without parsing anything; a signed URL is only ever stored after
+    /// its check.
     struct RequestKey: Hashable, Sendable {
         let urlPath: String
         let query: String
         let support: UInt8
     }
 
+    /// An output held in memory: per URL (its caching headers and tags come from the source's
+    /// URL), per result-cache name (source hash, canonical parameters, format, settings) and per
+    /// whether it varies on `Accept`. Every spelling of one output shares it.
+    struct OutputKey: Hashable, Sendable {
+        let urlPath: String
+        let name: String
+        let negotiated: Bool
+    }
+
     private struct Held: Sendable {
         /// The source's content hash: a changed source misses (and its old entry ages out).
         let sourceHash: String
-        let variant: PreparedVariant
+        let output: OutputKey
     }
 
     /// What a job hands back: the encoded bytes and how they were obtained.
@@ -34,8 +43,12 @@ final class ImageVariants: Sendable {
     /// The source file changed on disk since it was hashed.
     struct StaleSource: Error {}
 
+    /// The request memo is bounded by count (each entry is charged 1), outputs by bytes.
+    static let maxRemembered = 16_384
+
     private struct State {
-        var entries: BoundedLRU<RequestKey, Held>
+        var requests = BoundedLRU<RequestKey, Held>(budget: ImageVariants.maxRemembered)
+        var outputs: BoundedLRU<OutputKey, PreparedVariant>
         var inflight: [String: EventLoopFuture<Output>] = [:]
     }
 
@@ -52,21 +65,37 @@ final class ImageVariants: Sendable {
         self.disk = disk
         self.memoryBudget = memoryBudget
         self.metrics = metrics
-        self.state = NIOLockedValueBox(State(entries: BoundedLRU(budget: memoryBudget)))
+        self.state = NIOLockedValueBox(State(outputs: BoundedLRU(budget: memoryBudget)))
     }
 
+    /// The output a request got before, if the source is unchanged and the output still held.
     func cached(_ key: RequestKey, sourceHash: String) -> PreparedVariant? {
-        guard let held = state.withLockedValue({ $0.entries.get(key) }), held.sourceHash == sourceHash else { return nil }
-        return held.variant
+        state.withLockedValue { s in
+            guard let held = s.requests.get(key), held.sourceHash == sourceHash else { return nil }
+            return s.outputs.get(held.output)
+        }
     }
 
-    /// Keeps `variant` in memory (LRU within the budget; a variant over an eighth of it is not
-    /// kept). `sharesBody`: the body belongs to the catalog (a negotiated original), so only the
-    /// entry itself is charged.
-    func remember(_ key: RequestKey, sourceHash: String, _ variant: PreparedVariant, sharesBody: Bool = false) {
+    func cached(_ output: OutputKey) -> PreparedVariant? {
+        state.withLockedValue { $0.outputs.get(output) }
+    }
+
+    /// Keeps `variant` (LRU within the byte budget; one over an eighth of it is not kept) and
+    /// remembers that `request` gets it. `sharesBody`: the body belongs to the catalog (a
+    /// file-backed negotiated original), so only the entry itself is charged.
+    func remember(_ request: RequestKey, sourceHash: String, output: OutputKey, _ variant: PreparedVariant,
+                  sharesBody: Bool = false) {
         let size = (sharesBody ? 0 : variant.length) + 512
         guard size <= memoryBudget / 8 else { return }
-        state.withLockedValue { $0.entries.set(key, Held(sourceHash: sourceHash, variant: variant), size: size) }
+        state.withLockedValue { s in
+            s.outputs.set(output, variant, size: size)
+            s.requests.set(request, Held(sourceHash: sourceHash, output: output), size: 1)
+        }
+    }
+
+    /// Remembers that `request` gets an output already held.
+    func remember(_ request: RequestKey, sourceHash: String, output: OutputKey) {
+        state.withLockedValue { $0.requests.set(request, Held(sourceHash: sourceHash, output: output), size: 1) }
     }
 
     /// The encoded output named `name` (see ``ResultCache/name(sourceHash:canonical:version:fileExtension:)``):

@@ -37,8 +37,12 @@ final class ResultCache: Sendable {
         self.maxBytes = maxBytes
         let fm = FileManager.default
         try fm.createDirectory(at: tmp, withIntermediateDirectories: true)
+        // Temp files a crash left behind; recent ones may be another replica's writes in progress.
+        let stale = Date().addingTimeInterval(-600)
         for name in (try? fm.contentsOfDirectory(atPath: tmp.path)) ?? [] {
-            try? fm.removeItem(at: tmp.appendingPathComponent(name))
+            let url = tmp.appendingPathComponent(name)
+            let modified = (try? fm.attributesOfItem(atPath: url.path)[.modificationDate] as? Date) ?? nil
+            if let modified, modified < stale { try? fm.removeItem(at: url) }
         }
         var index = State()
         for shard in (try? fm.contentsOfDirectory(atPath: self.directory.path)) ?? [] where shard.count == 2 {
@@ -73,14 +77,20 @@ final class ResultCache: Sendable {
     /// The cached bytes, or nil. A hit refreshes the entry's recency (in memory and its mtime).
     func read(_ name: String) -> [UInt8]? {
         if let waiting = queued.withLock({ $0.entries[name] }) { return waiting }
-        guard state.withLock({ $0.entries[name] != nil }) else { return nil }
+        // Not in this process's index: another replica sharing the directory may have written it.
         let path = url(name).path
         guard let data = FileManager.default.contents(atPath: path) else {
             forget(name)
             return nil
         }
         let now = Date().timeIntervalSince1970
-        state.withLock { $0.entries[name]?.lastUse = now }
+        state.withLock { s in
+            if s.entries[name] == nil {
+                s.entries[name] = Entry(size: data.count, lastUse: now)
+                s.bytes += data.count
+            }
+            s.entries[name]?.lastUse = now
+        }
         _ = utimes(path, nil)
         return [UInt8](data)
     }

@@ -97,7 +97,7 @@ struct StaticResponder: Sendable {
             var r = serve(v, fields, isGet: isGet, isHead: isHead)
             r.route = .image
             return .ready(r)
-        case .pending(let future):
+        case .pending(let future, let negotiated):
             let onStaleFile = self.onStaleFile
             return .pending(future.map { v in
                 var r = serve(v, fields, isGet: isGet, isHead: isHead)
@@ -105,7 +105,7 @@ struct StaticResponder: Sendable {
                 return r
             }.recover { error in
                 if error is ImageVariants.StaleSource { onStaleFile() }
-                return images.error(error, path: path, isHead: isHead)
+                return images.error(error, path: path, isHead: isHead, negotiated: negotiated)
             })
         }
     }
