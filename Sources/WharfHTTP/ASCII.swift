@@ -1,5 +1,6 @@
 /// Byte-level helpers shared by the header parsers. They work on UTF-8 code units so the
 /// per-request parsers never build intermediate `String`s.
+@usableFromInline
 enum ASCII {
     static let space: UInt8 = 0x20
     static let tab: UInt8 = 0x09
@@ -22,7 +23,7 @@ enum ASCII {
     @inline(__always)
     static func isDigit(_ b: UInt8) -> Bool { b >= zero && b <= nine }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     static func lower(_ b: UInt8) -> UInt8 { (b >= 0x41 && b <= 0x5A) ? b | 0x20 : b }
 
     /// The value of a hexadecimal digit, or nil.
