@@ -79,12 +79,6 @@ public final class WharfServer: Service, @unchecked Sendable {
         site = StaticSite(snapshot: catalog.snapshot, policy: config.cache.policy, tagPolicy: config.tags,
                           compressMaxFileBytes: config.cache.compressMaxFileBytes)
         let catalog = self.catalog
-        var responder = StaticResponder(
-            site: site, compression: CompressionCache(budget: config.cache.compressCacheBytes), pool: pool,
-            maxRanges: config.limits.maxRanges, metrics: metrics, onStaleFile: {
-                // Re-hash soon, off the event loop.
-                catalog.requestRescan()
-            })
         let images = config.images
         imagePool = BlockingPool(threads: images.workers == 0 ? System.coreCount : images.workers, queueLimit: images.queueLimit)
         let disk: ResultCache?
@@ -106,8 +100,14 @@ public final class WharfServer: Service, @unchecked Sendable {
         imageCache = disk
         let variants = ImageVariants(pipeline: ImagePipeline(options: images.options), pool: imagePool, disk: disk,
                                      memoryBudget: images.memoryCacheBytes, metrics: metrics)
-        responder.images = ImageResponder(options: images.options, variants: variants, policy: config.cache.policy,
-                                          tagPolicy: config.tags, metrics: metrics, logger: logger)
+        let imageResponder = ImageResponder(options: images.options, variants: variants, policy: config.cache.policy,
+                                            tagPolicy: config.tags, metrics: metrics, logger: logger)
+        let responder = StaticResponder(
+            site: site, compression: CompressionCache(budget: config.cache.compressCacheBytes), pool: pool,
+            maxRanges: config.limits.maxRanges, metrics: metrics, images: imageResponder, onStaleFile: {
+                // Re-hash soon, off the event loop.
+                catalog.requestRescan()
+            })
         do {
             try Vips.initialize()
         } catch {

@@ -8,7 +8,7 @@ import WharfImage
 /// Routes image requests with transform parameters: parses and checks the URL, negotiates
 /// the format, then finds or makes the variant (``ImageVariants``). The answer is a prepared
 /// variant served like any static hit (preconditions, ranges, HEAD, the same fast writer).
-struct ImageResponder: Sendable {
+final class ImageResponder: Sendable {
     enum Answer {
         /// No transform parameters: serve the file as it is.
         case notTransform

@@ -13,16 +13,30 @@ enum Outcome {
 /// Answers static requests: routing by path, content negotiation, RFC 9110 preconditions and
 /// ranges. Runs on the event loop; the common case (a 200 or 304 for a known path) touches only
 /// prebuilt buffers.
-struct StaticResponder: Sendable {
+///
+/// A class, not a struct: it is reached through shared services on every request, and a struct
+/// of this many references would be copied — every field retained and released — per call.
+final class StaticResponder: Sendable {
     let site: StaticSite
     let compression: CompressionCache
     let pool: BlockingPool
     let maxRanges: Int
     let metrics: ServerMetrics
     /// Image transforms on image paths; nil serves images as plain files only.
-    var images: ImageResponder? = nil
+    let images: ImageResponder?
     /// Called when a file on disk no longer matches its catalog entry.
     let onStaleFile: @Sendable () -> Void
+
+    init(site: StaticSite, compression: CompressionCache, pool: BlockingPool, maxRanges: Int, metrics: ServerMetrics,
+         images: ImageResponder? = nil, onStaleFile: @escaping @Sendable () -> Void) {
+        self.site = site
+        self.compression = compression
+        self.pool = pool
+        self.maxRanges = maxRanges
+        self.metrics = metrics
+        self.images = images
+        self.onStaleFile = onStaleFile
+    }
 
     static let allow = "GET, HEAD, OPTIONS"
 
@@ -99,7 +113,7 @@ struct StaticResponder: Sendable {
             return .ready(r)
         case .pending(let future, let negotiated):
             let onStaleFile = self.onStaleFile
-            return .pending(future.map { v in
+            return .pending(future.map { [self] v in
                 var r = serve(v, fields, isGet: isGet, isHead: isHead)
                 r.route = .image
                 return r
@@ -149,8 +163,8 @@ struct StaticResponder: Sendable {
         metrics.compressedMisses.increment()
         let isGet = head.method == .GET
         let future = compression.compress(asset, coding, pool: pool, on: eventLoop)
-            .map { variant in serve(variant, fields, isGet: isGet, isHead: isHead) }
-            .recover { error in
+            .map { [self] variant in serve(variant, fields, isGet: isGet, isHead: isHead) }
+            .recover { [self] error in
                 if error is BlockingPool.Overloaded {
                     // Busy: the plain file is always a correct answer.
                     return serve(asset.identity, fields, isGet: isGet, isHead: isHead)
