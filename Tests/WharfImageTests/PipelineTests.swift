@@ -19,6 +19,8 @@ import Testing
 
     /// Decodes with libvips and reads one pixel.
     func pixel(_ bytes: [UInt8], _ x: Int, _ y: Int) throws -> (bands: Int, values: [Double], width: Int, height: Int) {
+        // The C helper calls libvips directly: it must be started first (tests run in any order).
+        try Vips.initialize()
         var values = [Double](repeating: 0, count: 4)
         var w: Int32 = 0, h: Int32 = 0
         let n = bytes.withUnsafeBytes { buf in

@@ -6,6 +6,11 @@ import Testing
 @Suite struct StagesTests {
     func fixture(_ name: String) throws -> [UInt8] { try PipelineTests.fixture(name) }
 
+    init() throws {
+        // The stages and C helpers call libvips directly: it must be started first.
+        try Vips.initialize()
+    }
+
     func pixel(_ image: VipsImage, _ x: Int, _ y: Int) throws -> [Double] {
         // Encode losslessly and decode the pixel back.
         var out: UnsafeMutableRawPointer? = nil
