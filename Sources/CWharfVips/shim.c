@@ -44,10 +44,6 @@ void wharf_vips_unref(WharfVipsImage *image) {
     }
 }
 
-void wharf_vips_thread_shutdown(void) {
-    vips_thread_shutdown();
-}
-
 const char *wharf_vips_find_loader(const void *buf, size_t len) {
     vips_error_clear();
     const char *loader = vips_foreign_find_load_buffer(buf, len);
@@ -271,20 +267,8 @@ int wharf_vips_image_height(const WharfVipsImage *image) {
     return vips_image_get_height((const VipsImage *)image);
 }
 
-int wharf_vips_image_bands(const WharfVipsImage *image) {
-    return vips_image_get_bands((const VipsImage *)image);
-}
-
 int wharf_vips_image_has_alpha(WharfVipsImage *image) {
     return vips_image_hasalpha((VipsImage *)image);
-}
-
-int wharf_vips_image_page_height(WharfVipsImage *image) {
-    return vips_image_get_page_height((VipsImage *)image);
-}
-
-int wharf_vips_image_interpretation(const WharfVipsImage *image) {
-    return (int)vips_image_get_interpretation((const VipsImage *)image);
 }
 
 int wharf_vips_image_has_icc(const WharfVipsImage *image) {

@@ -30,7 +30,4 @@ public enum ImageFormat: String, Sendable, CaseIterable, Hashable {
         default: return nil
         }
     }
-
-    /// Whether `contentType` names a raster image the pipeline can read.
-    public static func isTransformable(contentType: String) -> Bool { forSource(contentType: contentType) != nil }
 }

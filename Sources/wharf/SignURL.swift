@@ -57,11 +57,12 @@ struct SignURL: ParsableCommand {
         }
         let spec: TransformSpec
         do throws(ImageError) {
+            let parsedQuery = try TransformQuery.parse(parsed.query)
             // With s= the server reads the query as a transform, so other parameters would be a 400.
-            if let q = parsed.query, !q.isEmpty, try TransformQuery.parse(q) == nil {
+            if let q = parsed.query, !q.isEmpty, parsedQuery == nil {
                 throw ImageError(status: 400, message: "query: \(q) has no transform parameters; the server would reject it once signed")
             }
-            let query = try TransformQuery.parse(parsed.query) ?? TransformQuery()
+            let query = parsedQuery ?? TransformQuery()
             guard query.signature == nil else { throw ImageError(status: 400, message: "s: the URL is already signed") }
             spec = try TransformSpec.resolve(query, options: c.images.options)
         } catch {

@@ -31,9 +31,6 @@ void wharf_vips_free(void *p);
 /// Drops a reference to an image.
 void wharf_vips_unref(WharfVipsImage *image);
 
-/// Per-thread cleanup for threads that ran libvips work.
-void wharf_vips_thread_shutdown(void);
-
 /// What the header of an encoded image says, read without decoding any pixels.
 typedef struct {
     /// Stored (not oriented) size of one frame.
@@ -97,12 +94,7 @@ int64_t wharf_vips_monotonic_us(void);
 
 int wharf_vips_image_width(const WharfVipsImage *image);
 int wharf_vips_image_height(const WharfVipsImage *image);
-int wharf_vips_image_bands(const WharfVipsImage *image);
 int wharf_vips_image_has_alpha(WharfVipsImage *image);
-/// Height of one frame of a multi-page (animated) image, or the height.
-int wharf_vips_image_page_height(WharfVipsImage *image);
-/// The VipsInterpretation (22 = sRGB, 26 = B_W, 15 = CMYK, …).
-int wharf_vips_image_interpretation(const WharfVipsImage *image);
 /// Whether the image still carries an ICC profile.
 int wharf_vips_image_has_icc(const WharfVipsImage *image);
 

@@ -64,7 +64,11 @@ final class ResultCache: Sendable {
     /// The file name for a key: 64 hex digits of SHA-256 and the format's extension.
     static func name(sourceHash: String, canonical: String, version: Int, fileExtension: String) -> String {
         let digest = SHA256.hash(data: Array("\(version)\n\(sourceHash)\n\(canonical)".utf8))
-        return digest.map { String(format: "%02x", $0) }.joined() + "." + fileExtension
+        let hex = Array("0123456789abcdef".utf8)
+        var name: [UInt8] = []
+        name.reserveCapacity(64)
+        for b in digest { name += [hex[Int(b >> 4)], hex[Int(b & 0xf)]] }
+        return String(decoding: name, as: UTF8.self) + "." + fileExtension
     }
 
     private func url(_ name: String) -> URL {

@@ -42,7 +42,6 @@ struct BoundedLRU<Key: Hashable, Value> {
         }
     }
 
-    var count: Int { entries.count }
 }
 
 extension BoundedLRU: Sendable where Key: Sendable, Value: Sendable {}
