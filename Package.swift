@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // System libraries through pkg-config.
@@ -55,11 +56,26 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The purge journal and outbox (SQLite through GRDB), the CDN providers and the fan-out worker.
+        .target(
+            name: "WharfPurge",
+            dependencies: [
+                "WharfAssets", "WharfHTTP",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // I/O shells.
         .target(
             name: "WharfServer",
             dependencies: [
-                "WharfHTTP", "WharfAssets", "WharfCompression", "WharfImage",
+                "WharfHTTP", "WharfAssets", "WharfCompression", "WharfImage", "WharfPurge",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -78,8 +94,9 @@ let package = Package(
         .executableTarget(
             name: "wharf",
             dependencies: [
-                "WharfServer", "WharfImage", "WharfHTTP",
+                "WharfServer", "WharfImage", "WharfHTTP", "WharfPurge",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -90,6 +107,16 @@ let package = Package(
         .testTarget(name: "WharfHTTPTests", dependencies: ["WharfHTTP"]),
         .testTarget(name: "WharfCompressionTests", dependencies: ["WharfCompression"]),
         .testTarget(name: "WharfAssetsTests", dependencies: ["WharfAssets", "WharfCompression"]),
+        .testTarget(
+            name: "WharfPurgeTests",
+            dependencies: [
+                "WharfPurge",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "WharfImageTests", dependencies: ["WharfImage"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "WharfServerTests",

@@ -57,14 +57,16 @@ public final class AssetCatalog: @unchecked Sendable {
         wake.unlock()
     }
 
-    /// Re-scans now, on the calling thread (used by the watcher and by tests).
-    public func rescan() {
-        scanLock.withLock { rescanLocked() }
+    /// Re-scans now, on the calling thread (used by the watcher, by purges and by tests); files
+    /// whose URL path `rehash` accepts are hashed again whatever their `stat` says. Returns once
+    /// the new snapshot (if any) has been handed to every listener.
+    public func rescan(rehash: (String) -> Bool = { _ in false }) {
+        scanLock.withLock { rescanLocked(rehash: rehash) }
     }
 
-    private func rescanLocked() {
+    private func rescanLocked(rehash: (String) -> Bool) {
         do {
-            if let next = try scanner.scan() {
+            if let next = try scanner.scan(rehash: rehash) {
                 current.withLockedValue { $0 = next }
                 logger.info("catalog updated", metadata: ["generation": "\(next.generation)", "assets": "\(next.assets.count)"])
                 for l in listeners.withLockedValue({ $0 }) { l(next) }

@@ -37,7 +37,10 @@ public final class CatalogScanner {
     }
 
     /// Scans the root. Returns a new snapshot when anything changed since the last call, else nil.
-    public func scan() throws(AssetError) -> CatalogSnapshot? {
+    /// Files whose URL path `rehash` accepts (and their `.br`/`.gz` siblings) are read and hashed
+    /// again even when their `stat` is unchanged (a purge: an in-place rewrite within the same
+    /// second and size would otherwise go unnoticed).
+    public func scan(rehash: (String) -> Bool = { _ in false }) throws(AssetError) -> CatalogSnapshot? {
         guard let rootReal = Self.realPath(options.root) else {
             throw AssetError("document root \(options.root) does not exist or is unreadable")
         }
@@ -48,6 +51,10 @@ public final class CatalogScanner {
         var directories: Set<String> = []
         var visited: Set<[UInt64]> = []
         walk(dir: rootReal, urlPrefix: "", rootReal: rootReal, files: &files, directories: &directories, visited: &visited)
+        for (url, file) in files {
+            let base = url.hasSuffix(".br") || url.hasSuffix(".gz") ? String(url.dropLast(3)) : url
+            if rehash(url) || rehash(base) { variantCache[file.realPath] = nil }
+        }
 
         // A `name.br` / `name.gz` next to a compressible `name` is a variant of it, not a URL of its own.
         var siblings: [String: [ContentCoding: FoundFile]] = [:]

@@ -110,6 +110,12 @@ public struct TagPolicy: Sendable {
 
     public init() {}
 
+    /// The tags of a response about `urlPath`, whether or not a header is configured.
+    public func tags(forPath urlPath: String) -> [String] {
+        let extra = rules.filter { $0.pattern.matches(urlPath) }.flatMap(\.tags)
+        return SurrogateTags.forPath(urlPath, buildID: buildID, extra: extra).tags
+    }
+
     /// The header fields for a response about `urlPath` (none when no header is configured).
     public func fields(forPath urlPath: String) -> [(String, String)] {
         guard !headers.isEmpty else { return [] }

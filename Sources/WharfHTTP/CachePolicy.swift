@@ -4,6 +4,9 @@ public struct CachePolicy: Sendable, Equatable {
     public var rules: [CacheRule]
     /// Defaults per kind; a kind missing here uses ``builtInDefaults``.
     public var defaults: [AssetKind: CacheDirectives]
+    /// Adds `X-Accel-Expires` (the CDN lifetime in seconds) to every response, for nginx edges
+    /// (`cache.x_accel_expires`).
+    public var emitAccelExpires = false
 
     /// Creates a policy.
     public init(rules: [CacheRule] = [], defaults: [AssetKind: CacheDirectives] = CachePolicy.builtInDefaults) {
@@ -89,8 +92,9 @@ public struct CachePolicy: Sendable, Equatable {
     }
 
     private func resolve(_ urlPath: String, base: CacheDirectives) -> CacheDirectives {
-        guard let rule = rules.first(where: { $0.pattern.matches(urlPath) }) else { return base }
-        return rule.directives.overlaying(base)
+        var d = rules.first(where: { $0.pattern.matches(urlPath) }).map { $0.directives.overlaying(base) } ?? base
+        if emitAccelExpires { d.accelExpires = d.sharedMaxAge ?? 0 }
+        return d
     }
 
     // MARK: - Helpers

@@ -1,3 +1,4 @@
+import Foundation
 import Atomics
 import Logging
 import NIOCore
@@ -11,6 +12,7 @@ import ServiceLifecycle
 import WharfAssets
 import WharfHTTP
 import WharfImage
+import WharfPurge
 
 /// `wharf serve`: the public listener (HTTP/1.1 and h2c on plaintext, or HTTP/1.1 and HTTP/2
 /// via ALPN under TLS) and the admin listener, over a live asset catalog.
@@ -31,6 +33,9 @@ public final class WharfServer: Service, @unchecked Sendable {
     let catalog: AssetCatalog
     let site: StaticSite
     let services: ServerServices
+    /// The purge journal and fan-out; nil when neither a token nor a provider is configured.
+    public let purge: PurgeService?
+    private var purgeTask: Task<Void, Never>?
     private let ready = ManagedAtomic(false)
     private let connections = ManagedAtomic(0)
     /// Released before the event loops stop: its deinit completes a promise on one of them.
@@ -118,7 +123,13 @@ public final class WharfServer: Service, @unchecked Sendable {
         case "off": accessLog = nil
         default: accessLog = try AccessLog(destination: config.accessLog)
         }
-        services = ServerServices(config: config, responder: responder, pool: pool, metrics: metrics, accessLog: accessLog)
+        let pool = self.pool, group = self.group
+        purge = try Self.makePurgeService(config: config, logger: logger, metrics: metrics) { request in
+            await Self.applyLocally(request, tags: config.tags, responder: responder, variants: variants, disk: disk,
+                                    catalog: catalog, pool: pool, eventLoop: group.next())
+        }
+        services = ServerServices(config: config, responder: responder, pool: pool, metrics: metrics, accessLog: accessLog,
+                                  served: purge?.recorder)
         metrics.catalogAssets.set(catalog.snapshot.assets.count)
         let site = self.site
         let metrics = self.metrics
@@ -138,6 +149,8 @@ public final class WharfServer: Service, @unchecked Sendable {
         let metrics = self.metrics
         let ready = self.ready
         let group = self.group
+        let purgeAPI = PurgeAPI(service: purge, tokens: config.purge.tokens)
+        let maxBody = config.purge.options.limits.maxBodyBytes
         let admin = try await Self.bind("admin_listen", config.adminListen) { try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 64)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -145,7 +158,8 @@ public final class WharfServer: Service, @unchecked Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                     try channel.pipeline.syncOperations.addHandler(
-                        AdminHandler(metrics: metrics, isReady: { ready.load(ordering: .relaxed) }))
+                        AdminHandler(metrics: metrics, purge: purgeAPI, maxBodyBytes: maxBody,
+                                     isReady: { ready.load(ordering: .relaxed) }))
                 }
             }
             .bind(host: config.adminListen.host, port: config.adminListen.port).get() }
@@ -181,6 +195,9 @@ public final class WharfServer: Service, @unchecked Sendable {
         channel = ch
         localAddress = ch.localAddress
         catalog.startWatching()
+        if let purge {
+            purgeTask = Task { await purge.run() }
+        }
         ready.store(true, ordering: .relaxed)
         logger.info("wharf serving", metadata: [
             "root": "\(config.root)", "listen": "\(ch.localAddress.map { "\($0)" } ?? "?")",
@@ -310,6 +327,11 @@ public final class WharfServer: Service, @unchecked Sendable {
         timeout.cancel()
         quiesce = nil
         try? await adminChannel?.close()
+        if let purge {
+            purgeTask?.cancel()
+            await purgeTask?.value
+            await purge.shutdown()
+        }
         services.accessLog?.stop()
         await pool.shutdown()
         await imagePool.shutdown()
@@ -322,6 +344,52 @@ public final class WharfServer: Service, @unchecked Sendable {
         try await start()
         try? await gracefulShutdown()
         await shutdown()
+    }
+
+    /// Opens the journal and builds the purge service when a token or a provider is configured.
+    static func makePurgeService(config: ServerConfiguration, logger: Logger, metrics: ServerMetrics,
+                                 localEffect: @escaping @Sendable (PurgeRequest) async -> Void) throws -> PurgeService? {
+        let p = config.purge
+        guard !p.tokens.isEmpty || !p.providers.isEmpty else { return nil }
+        let journal: PurgeJournal
+        do {
+            journal = try PurgeJournal(directory: p.stateDirectory)
+        } catch {
+            throw ConfigError(key: "purge.state_dir", problem: "cannot open the purge journal in \(p.stateDirectory): \(error)")
+        }
+        var observer = PurgeService.Observer()
+        observer.accepted = { metrics.purgesAccepted.increment() }
+        observer.attempted = { provider, state, seconds in
+            metrics.purgeAttempt(provider: provider, outcome: state == .pending ? "retry" : state.rawValue, seconds: seconds)
+        }
+        observer.backlog = { counts in
+            for (state, meter) in metrics.purgeDeliveries { meter.set(counts[DeliveryState(rawValue: state)!] ?? 0) }
+        }
+        let tags = config.tags
+        return PurgeService(journal: journal, providers: p.providers, options: p.options, tags: { tags.tags(forPath: $0) },
+                            observer: observer, logger: logger, localEffect: localEffect)
+    }
+
+    /// A purge's effect on this origin: cached compressed and transformed variants of the matched
+    /// paths are dropped (transformed ones from disk too), and the root is re-scanned with those
+    /// files hashed again, so that the CDNs, purged next, refetch the current bytes.
+    static func applyLocally(_ request: PurgeRequest, tags: TagPolicy, responder: StaticResponder, variants: ImageVariants,
+                             disk: ResultCache?, catalog: AssetCatalog, pool: BlockingPool, eventLoop: any EventLoop) async {
+        let matcher = PurgeMatcher(request, tags: { tags.tags(forPath: $0) })
+        responder.compression.drop(where: matcher.matches)
+        let names = variants.drop(where: matcher.matches)
+        let rescan: @Sendable () -> Void = {
+            for name in names { disk?.remove(name) }
+            catalog.rescan(rehash: matcher.matches)
+        }
+        do {
+            try await pool.submit(on: eventLoop, rescan).get()
+        } catch {
+            // The pool is saturated: do it on a thread of its own rather than skip it.
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                Thread { rescan(); c.resume() }.start()
+            }
+        }
     }
 
     /// Static files answered from memory need no descriptors, but streamed ones keep one open

@@ -28,6 +28,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Path of a wharf.toml file.")
     var config: String?
 
+    @Option(name: .customLong("state-dir"), help: "Directory of the purge journal (default: ./.wharf).")
+    var stateDir: String?
+
     @Option(name: .customLong("tls-cert"), help: "PEM certificate chain; enables TLS with HTTP/2 via ALPN.")
     var tlsCert: String?
 
@@ -43,6 +46,7 @@ struct Serve: AsyncParsableCommand {
             if let root { try ConfigLoader.apply(flag: "--root", key: "root", value: root, to: &c) }
             if let listen { try ConfigLoader.apply(flag: "--listen", key: "listen", value: listen, to: &c) }
             if let adminListen { try ConfigLoader.apply(flag: "--admin-listen", key: "admin_listen", value: adminListen, to: &c) }
+            if let stateDir { try ConfigLoader.apply(flag: "--state-dir", key: "purge.state_dir", value: stateDir, to: &c) }
             if let tlsCert { try ConfigLoader.apply(flag: "--tls-cert", key: "tls.cert", value: tlsCert, to: &c) }
             if let tlsKey { try ConfigLoader.apply(flag: "--tls-key", key: "tls.key", value: tlsKey, to: &c) }
             configuration = c

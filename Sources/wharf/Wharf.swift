@@ -1,10 +1,30 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct Wharf: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wharf",
         abstract: "A static-asset and edge-CDN origin server.",
-        subcommands: [Serve.self, SignURL.self]
+        subcommands: [Serve.self, Purge.self, SignURL.self]
     )
+
+    /// As ArgumentParser's, except that `wharf purge` exits 2 on a usage error (deploy scripts
+    /// tell usage, auth, provider and reachability failures apart by exit status).
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if CommandLine.arguments.dropFirst().first == "purge", exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(Purge.Exit.usage)
+            }
+            exit(withError: error)
+        }
+    }
 }

@@ -3,6 +3,7 @@ import TOMLKit
 import WharfAssets
 import WharfHTTP
 import WharfImage
+import WharfPurge
 
 /// Reads `wharf.toml`, then `WHARF_*` environment variables, into a ``ServerConfiguration``.
 ///
@@ -54,6 +55,7 @@ public enum ConfigLoader {
         Key(name: "cache.compress_cache_bytes", kind: .int(0...1 << 40)) { c, v in if case .int(let i) = v { c.cache.compressCacheBytes = i } },
         Key(name: "cache.compress_max_file_bytes", kind: .int(0...1 << 34)) { c, v in if case .int(let i) = v { c.cache.compressMaxFileBytes = i } },
         Key(name: "cache.revalidate_interval", kind: .double(0.05...3600)) { c, v in if case .double(let d) = v { c.cache.revalidateInterval = d } },
+        Key(name: "cache.x_accel_expires", kind: .bool) { c, v in if case .bool(let b) = v { c.cache.policy.emitAccelExpires = b } },
         Key(name: "images.workers", kind: .int(0...1024)) { c, v in if case .int(let i) = v { c.images.workers = i } },
         Key(name: "images.queue_limit", kind: .int(1...1_000_000)) { c, v in if case .int(let i) = v { c.images.queueLimit = i } },
         Key(name: "images.timeout", kind: .double(0.1...3600)) { c, v in if case .double(let d) = v { c.images.options.timeout = d } },
@@ -82,6 +84,20 @@ public enum ConfigLoader {
             if case .strings(let l) = v { c.tags.headers = l.compactMap(TagHeader.init(rawValue:)) }
         },
         Key(name: "tags.build_id", kind: .optionalPath) { c, v in if case .string(let s) = v { c.tags.buildID = s.isEmpty ? nil : s } },
+        Key(name: "purge.tokens", kind: .stringList) { c, v in if case .strings(let l) = v { c.purge.tokens = l } },
+        Key(name: "purge.state_dir", kind: .string) { c, v in if case .string(let s) = v { c.purge.stateDirectory = s } },
+        Key(name: "purge.max_body_bytes", kind: .int(1024...1 << 30)) { c, v in if case .int(let i) = v { c.purge.options.limits.maxBodyBytes = i } },
+        Key(name: "purge.max_items", kind: .int(1...10_000_000)) { c, v in if case .int(let i) = v { c.purge.options.limits.maxItems = i } },
+        Key(name: "purge.max_item_bytes", kind: .int(64...1 << 20)) { c, v in if case .int(let i) = v { c.purge.options.limits.maxItemBytes = i } },
+        Key(name: "purge.max_attempts", kind: .int(1...1_000_000)) { c, v in if case .int(let i) = v { c.purge.options.maxAttempts = i } },
+        Key(name: "purge.give_up_after", kind: .double(1...365 * 86_400)) { c, v in if case .double(let d) = v { c.purge.options.giveUpAfter = d } },
+        Key(name: "purge.retry_base", kind: .double(0.01...3600)) { c, v in if case .double(let d) = v { c.purge.options.retryBase = d } },
+        Key(name: "purge.retry_max", kind: .double(0.01...86_400)) { c, v in if case .double(let d) = v { c.purge.options.retryMax = d } },
+        Key(name: "purge.request_timeout", kind: .double(0.1...3600)) { c, v in if case .double(let d) = v { c.purge.options.requestTimeout = d } },
+        Key(name: "purge.connect_timeout", kind: .double(0.05...600)) { c, v in if case .double(let d) = v { c.purge.options.connectTimeout = d } },
+        Key(name: "purge.retention", kind: .double(60...3650 * 86_400)) { c, v in if case .double(let d) = v { c.purge.options.retention = d } },
+        Key(name: "purge.max_served_urls", kind: .int(1...100_000_000)) { c, v in if case .int(let i) = v { c.purge.options.maxServedURLs = i } },
+        Key(name: "purge.max_wait", kind: .double(0...86_400)) { c, v in if case .double(let d) = v { c.purge.options.maxWait = d } },
         Key(name: "log.access", kind: .string) { c, v in if case .string(let s) = v { c.accessLog = s } },
         Key(name: "log.level", kind: .logLevel) { c, v in if case .string(let s) = v { c.logLevel = s } },
     ]
@@ -92,7 +108,7 @@ public enum ConfigLoader {
     }
 
     /// Every known key with its environment name, for `--help` and the README.
-    public static var knownKeys: [String] { keys.map(\.name) + ["cache.rules", "images.presets", "tags.rules"] }
+    public static var knownKeys: [String] { keys.map(\.name) + ["cache.rules", "images.presets", "tags.rules", "purge.providers"] }
 
     /// Loads `configPath` (if given; it must then exist) and the environment over the defaults.
     public static func load(configPath: String?, environment: [String: String] = ProcessInfo.processInfo.environment)
@@ -136,6 +152,10 @@ public enum ConfigLoader {
             }
             if full == "tags.rules" {
                 try applyTagRules(value, to: &config)
+                continue
+            }
+            if full == "purge.providers" {
+                config.purge.providers = try ProviderConfig.parse(value)
                 continue
             }
             if let sub = value.table {
@@ -253,6 +273,9 @@ public enum ConfigLoader {
     private static func checkedList(_ list: [String], key: Key) throws(ConfigError) -> Value {
         if key.name == "tags.headers", let bad = list.first(where: { TagHeader(rawValue: $0) == nil }) {
             throw ConfigError(key: key.name, problem: "unknown header \"\(bad)\" (known: \(TagHeader.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        if key.name == "purge.tokens", let short = list.firstIndex(where: { $0.utf8.count < 16 }) {
+            throw ConfigError(key: key.name, problem: "token \(short + 1) is shorter than 16 bytes")
         }
         if key.name == "images.signing_keys", let short = list.firstIndex(where: { $0.utf8.count < 16 }) {
             throw ConfigError(key: key.name, problem: "key \(short + 1) is shorter than 16 bytes")
@@ -378,6 +401,12 @@ public enum ConfigLoader {
     /// Other `WHARF_*` variables are left alone (scripts use the prefix too); `wharf serve` warns
     /// about them (``unknownEnvironmentNames(_:)``) so that a typo does not pass silently.
     public static func apply(environment: [String: String], to config: inout ServerConfiguration) throws(ConfigError) {
+        // One token from the environment, added to those of wharf.toml (a deploy secret is
+        // rather kept out of files).
+        if let token = environment["WHARF_PURGE_TOKEN"], !token.isEmpty {
+            guard token.utf8.count >= 16 else { throw ConfigError(key: "WHARF_PURGE_TOKEN", problem: "shorter than 16 bytes") }
+            config.purge.tokens.append(token)
+        }
         for (name, text) in environment where name.hasPrefix("WHARF_") {
             guard let key = byEnvironmentName[name] else { continue }
             do {
@@ -390,7 +419,7 @@ public enum ConfigLoader {
 
     /// `WHARF_*` variables that name no key.
     public static func unknownEnvironmentNames(_ environment: [String: String]) -> [String] {
-        environment.keys.filter { $0.hasPrefix("WHARF_") && byEnvironmentName[$0] == nil }.sorted()
+        environment.keys.filter { $0.hasPrefix("WHARF_") && byEnvironmentName[$0] == nil && $0 != "WHARF_PURGE_TOKEN" }.sorted()
     }
 
     static let byEnvironmentName = Dictionary(uniqueKeysWithValues: keys.map { (environmentName(of: $0.name), $0) })

@@ -1,6 +1,7 @@
 import WharfAssets
 import WharfHTTP
 import WharfImage
+import WharfPurge
 
 /// Everything `wharf serve` can be told. Every key has a default; `wharf.toml`, `WHARF_*`
 /// environment variables and command-line flags override it, in that order.
@@ -78,6 +79,19 @@ public struct ServerConfiguration: Sendable {
         public init() {}
     }
 
+    /// The purge API, its journal and the CDN providers it fans out to.
+    public struct Purge: Sendable {
+        /// Bearer tokens accepted by `POST /purge`; none: the API refuses every purge.
+        public var tokens: [String] = []
+        /// Where the journal (`purge.sqlite`) lives.
+        public var stateDirectory = ".wharf"
+        /// Retries, retention and request limits.
+        public var options = PurgeService.Options()
+        /// `[[purge.providers]]`, in order.
+        public var providers: [any PurgeProvider] = []
+        public init() {}
+    }
+
     public var root = "public"
     public var listen = Address(host: "127.0.0.1", port: 8080)
     public var adminListen = Address(host: "127.0.0.1", port: 9080)
@@ -94,6 +108,7 @@ public struct ServerConfiguration: Sendable {
     public var images = Images()
     /// Surrogate tags: which CDN headers carry them, the build id, per-path rules.
     public var tags = TagPolicy()
+    public var purge = Purge()
     /// Access log destination: "stdout", "stderr", "off" or a file path.
     public var accessLog = "stdout"
     /// Server log level: trace, debug, info, notice, warning, error, critical.

@@ -152,4 +152,13 @@ final class ImageVariants: Sendable {
         }
         return job
     }
+
+    /// Forgets the outputs of source paths that `matches` accepts (a purge); returns their
+    /// result-cache names so the caller can delete them from disk too.
+    func drop(where matches: (String) -> Bool) -> [String] {
+        state.withLockedValue { s in
+            s.requests.removeAll { matches($0.urlPath) }
+            return s.outputs.removeAll { matches($0.urlPath) }.map(\.name)
+        }
+    }
 }

@@ -160,6 +160,12 @@ final class ResultCache: Sendable {
         evictIfNeeded()
     }
 
+    /// Deletes one entry (a purge of its source).
+    func remove(_ name: String) {
+        forget(name)
+        unlink(url(name).path)
+    }
+
     private func forget(_ name: String) {
         state.withLock { s in
             if let old = s.entries.removeValue(forKey: name) { s.bytes -= old.size }

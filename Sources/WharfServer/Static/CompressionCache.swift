@@ -98,4 +98,9 @@ final class CompressionCache: Sendable {
         }
         return future
     }
+
+    /// Drops the variants of URL paths that `matches` accepts (a purge).
+    func drop(where matches: (String) -> Bool) {
+        state.withLockedValue { _ = $0.entries.removeAll { matches($0.urlPath) } }
+    }
 }

@@ -94,6 +94,7 @@ final class PreparedVariant: Sendable {
         if let cc = d.cacheControl { out.append(("Cache-Control", cc)) }
         if let cdn = d.cdnCacheControl { out.append(("CDN-Cache-Control", cdn)) }
         if let sc = d.surrogateControl { out.append(("Surrogate-Control", sc)) }
+        if let seconds = d.accelExpires { out.append(("X-Accel-Expires", String(seconds))) }
         return out
     }
 

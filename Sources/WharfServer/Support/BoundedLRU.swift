@@ -42,6 +42,16 @@ struct BoundedLRU<Key: Hashable, Value> {
         }
     }
 
+    /// Removes every entry whose key `predicate` accepts; returns their keys.
+    @discardableResult
+    mutating func removeAll(where predicate: (Key) -> Bool) -> [Key] {
+        let victims = entries.keys.filter(predicate)
+        for k in victims {
+            bytes -= entries[k]!.size
+            entries[k] = nil
+        }
+        return victims
+    }
 }
 
 extension BoundedLRU: Sendable where Key: Sendable, Value: Sendable {}

@@ -32,6 +32,12 @@ final class ServerMetrics: Sendable {
     let imageTransformDuration: CoreMetrics.Timer
     /// 503s because the image pool's queue was full.
     let imageRejected: CoreMetrics.Counter
+    /// Purges accepted by the API.
+    let purgesAccepted: CoreMetrics.Counter
+    /// Deliveries by state (pending, done, failed) in the journal.
+    let purgeDeliveries: [String: CoreMetrics.Meter]
+    let purgeAttemptDuration: CoreMetrics.Timer
+    private let factory: PrometheusMetricsFactory
 
     init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -71,6 +77,19 @@ final class ServerMetrics: Sendable {
             failed: Counter(label: "wharf_image_transforms_total", dimensions: [("result", "error")], factory: factory))
         imageTransformDuration = Timer(label: "wharf_image_transform_duration_seconds", dimensions: [], factory: factory)
         imageRejected = Counter(label: "wharf_image_queue_rejections_total", dimensions: [], factory: factory)
+        purgesAccepted = Counter(label: "wharf_purges_accepted_total", dimensions: [], factory: factory)
+        purgeDeliveries = Dictionary(uniqueKeysWithValues: ["pending", "done", "failed"].map {
+            ($0, Meter(label: "wharf_purge_deliveries", dimensions: [("state", $0)], factory: factory))
+        })
+        purgeAttemptDuration = Timer(label: "wharf_purge_attempt_duration_seconds", dimensions: [], factory: factory)
+        self.factory = factory
+    }
+
+    /// Counts one delivery attempt of a provider by its outcome (done, pending = will retry, failed).
+    func purgeAttempt(provider: String, outcome: String, seconds: Double) {
+        Counter(label: "wharf_purge_attempts_total", dimensions: [("provider", provider), ("outcome", outcome)], factory: factory)
+            .increment()
+        purgeAttemptDuration.recordNanoseconds(Int64(seconds * 1e9))
     }
 
     func record(route: RouteKind, status: UInt, bodyBytes: Int, nanoseconds: Int64) {

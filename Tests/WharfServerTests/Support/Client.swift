@@ -41,6 +41,18 @@ final class Client: Sendable {
                    body: Array(body.readableBytesView), version: response.version)
     }
 
+    /// A request with a body (the purge API).
+    func send(_ url: String, method: HTTPMethod, body: String, _ headers: [(String, String)] = []) async throws -> Got {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        for (k, v) in headers { request.headers.add(name: k, value: v) }
+        request.body = .bytes(ByteBuffer(string: body))
+        let response = try await http.execute(request, timeout: .seconds(60))
+        let bytes = try await response.body.collect(upTo: 16 << 20)
+        return Got(status: Int(response.status.code), headers: response.headers,
+                   body: Array(bytes.readableBytesView), version: response.version)
+    }
+
     func shutdown() async throws {
         try await http.shutdown()
     }
