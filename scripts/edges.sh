@@ -84,8 +84,20 @@ stop() {
     stop_pidfile "$work/varnish/varnishd.pid" TERM
 }
 
+# The daemons must not inherit the caller's descriptors: a parent that watches a pipe or socket
+# for its child's exit (Foundation's Process does) would otherwise wait for the daemons too.
+close_inherited_fds() {
+    local path fd
+    for path in /proc/$$/fd/*; do
+        fd=${path##*/}
+        [[ $fd =~ ^[0-9]+$ ]] && (( fd > 2 && fd != 255 )) || continue
+        eval "exec $fd>&-" 2>/dev/null || true
+    done
+}
+
 start() {
     local work=$1 origin=$2 vport=$3 nport=$4 secret=$5
+    close_inherited_fds
     is_port "$origin" && is_port "$vport" && is_port "$nport" || die "ports must be numbers in 1..65535"
     # The secret goes into a VCL string and an nginx string: keep it to characters neither quotes.
     [[ $secret =~ ^[A-Za-z0-9._~+/=-]{8,}$ ]] || die "SECRET: 8+ characters from A-Z a-z 0-9 . _ ~ + / = -"

@@ -19,9 +19,10 @@ BUILD_PKGS=(pkg-config libvips-dev liblcms2-dev libbrotli-dev zlib1g-dev libsqli
 # test: real peers and tools the integration tests drive (HTTP/1.1 and TLS, HTTP/2, br check,
 #   headless Chromium loading the demo page with its picture/srcset transform URLs), and the real
 #   edge caches the purge tests put in front of wharf: Varnish 7 with vmod xkey (varnish-modules)
-#   and nginx with the cache_purge module (edge-rules/varnish, edge-rules/nginx).
+#   and nginx with the cache_purge module (edge-rules/varnish, edge-rules/nginx); socat forwards
+#   purges to them so a test can cut an edge off (refused connections) and bring it back.
 TEST_PKGS=(curl nghttp2-client openssl brotli chromium fonts-dejavu-core
-           varnish varnish-modules nginx libnginx-mod-http-cache-purge)
+           varnish varnish-modules nginx libnginx-mod-http-cache-purge socat)
 # bench: bench/static.sh — the nginx to compare against, the load generator, taskset for pinning
 #   and flock against concurrent runs (util-linux),
 #   curl for the readiness/size checks, brotli for the precompressed sibling; bench/images.sh

@@ -38,6 +38,8 @@ import WharfHTTP
         #expect(c.cache.policy.rules.count == 2)
         #expect(c.cache.policy.directives(forPath: "/api/x.json", contentType: "application/json").cacheControl == "no-store")
         #expect(c.cache.policy.directives(forPath: "/f/a.woff2", contentType: "font/woff2").cdnCacheControl == "max-age=2592000")
+        // One shared-cache header alone sets the other.
+        #expect(c.cache.policy.directives(forPath: "/f/a.woff2", contentType: "font/woff2").surrogateControl == "max-age=2592000")
     }
 
     @Test(arguments: [
@@ -78,6 +80,71 @@ import WharfHTTP
             try ConfigLoader.apply(flag: "--listen", key: "listen", value: "nope", to: &c)
         } throws: { error in
             (error as? ConfigError)?.key == "--listen"
+        }
+    }
+}
+
+@Suite struct PurgeConfigTests {
+    @Test func purgeKeysAndEveryProviderType() throws {
+        var c = ServerConfiguration()
+        try ConfigLoader.apply(toml: """
+            [purge]
+            tokens = ["0123456789abcdef-deploy"]
+            state_dir = "/var/lib/wharf"
+            retry_base = 0.5
+            max_items = 500
+            [[purge.providers]]
+            type = "varnish"
+            endpoints = ["http://10.0.0.1:6081", "http://10.0.0.2:6081"]
+            secret = "0123456789abcdef+/="
+            [[purge.providers]]
+            type = "nginx"
+            name = "edge-nginx"
+            endpoints = ["http://10.0.0.3"]
+            secret = "0123456789abcdef"
+            concurrency = 2
+            [[purge.providers]]
+            type = "fastly"
+            service_id = "SU1Z0isxPaozGVKXdv0eY"
+            api_token = "fastly-token-0123456789"
+            [[purge.providers]]
+            type = "cloudflare"
+            zone_id = "023e105f4ecef8ad9ca31a8372d0c353"
+            api_token = "cloudflare-token-0123456789"
+            [[purge.providers]]
+            type = "akamai"
+            host = "akab-host.purge.akamaiapis.net"
+            client_token = "akab-client-token"
+            client_secret = "akamai-secret-0123456789"
+            access_token = "akab-access-token"
+            """, to: &c)
+        try ConfigLoader.apply(environment: ["WHARF_PURGE_TOKEN": "from-the-environment-123"], to: &c)
+        #expect(c.purge.tokens == ["0123456789abcdef-deploy", "from-the-environment-123"])
+        #expect(c.purge.stateDirectory == "/var/lib/wharf")
+        #expect(c.purge.options.retryBase == 0.5)
+        #expect(c.purge.options.limits.maxItems == 500)
+        #expect(c.purge.providers.map(\.name) == ["varnish", "edge-nginx", "fastly", "cloudflare", "akamai"])
+    }
+
+    @Test(arguments: [
+        ("[purge]\ntokens = [\"short\"]", "purge.tokens"),
+        ("[purge]\nretry_base = 0", "purge.retry_base"),
+        ("[[purge.providers]]\ntype = \"squid\"", "purge.providers[0].type"),
+        ("[[purge.providers]]\ntype = \"varnish\"\nsecret = \"0123456789abcdef\"", "purge.providers[0].endpoints"),
+        ("[[purge.providers]]\ntype = \"varnish\"\nendpoints = [\"ftp://x\"]\nsecret = \"0123456789abcdef\"", "purge.providers[0].endpoints"),
+        ("[[purge.providers]]\ntype = \"varnish\"\nendpoints = [\"http://x\"]\nsecret = \"short\"", "purge.providers[0].secret"),
+        ("[[purge.providers]]\ntype = \"nginx\"\nendpoints = [\"http://x\"]\nsecret = \"0123456789abcdef\\\"quote\"", "purge.providers[0].secret"),
+        ("[[purge.providers]]\ntype = \"nginx\"\nendpoints = [\"http://x\"]\nsecret = \"0123456789abcdef\"\ncolour = 1", "purge.providers[0].colour"),
+        ("[[purge.providers]]\ntype = \"fastly\"\napi_token = \"fastly-token-0123456789\"", "purge.providers[0].service_id"),
+        ("[[purge.providers]]\ntype = \"cloudflare\"\nzone_id = \"z\"\napi_token_env = \"WHARF_TEST_UNSET_VARIABLE\"", "purge.providers[0].api_token_env"),
+        ("[[purge.providers]]\ntype = \"varnish\"\nendpoints = [\"http://x\"]\nsecret = \"0123456789abcdef\"\n[[purge.providers]]\ntype = \"varnish\"\nendpoints = [\"http://y\"]\nsecret = \"0123456789abcdef\"", "purge.providers[1].name"),
+    ])
+    func badPurgeConfigNamesTheKey(toml: String, key: String) {
+        var c = ServerConfiguration()
+        #expect {
+            try ConfigLoader.apply(toml: toml, to: &c)
+        } throws: { error in
+            (error as? ConfigError)?.key == key
         }
     }
 }

@@ -366,7 +366,8 @@ public enum ConfigLoader {
         return .init(host: host, port: port)
     }
 
-    /// `[[cache.rules]]` entries: `match` plus any of `cache_control`, `cdn_cache_control`, `surrogate_control`.
+    /// `[[cache.rules]]` entries: `match` plus any of `cache_control`, `cdn_cache_control`, `surrogate_control`
+    /// (one of the last two alone sets both).
     private static func applyRules(_ value: any TOMLValueConvertible, to config: inout ServerConfiguration) throws(ConfigError) {
         guard let array = value.array else { throw ConfigError(key: "cache.rules", problem: "expected an array of tables ([[cache.rules]])") }
         var rules: [CacheRule] = []
@@ -392,6 +393,11 @@ public enum ConfigLoader {
                 }
             }
             guard let pattern else { throw ConfigError(key: "\(where_).match", problem: "missing") }
+            // Both headers carry the shared-cache lifetime (CDN-Cache-Control for Cloudflare, Akamai
+            // and nginx, Surrogate-Control for Fastly and Varnish): one given alone sets the other,
+            // so no edge keeps the default's lifetime while another follows the rule.
+            if directives.surrogateControl == nil { directives.surrogateControl = directives.cdnCacheControl }
+            if directives.cdnCacheControl == nil { directives.cdnCacheControl = directives.surrogateControl }
             rules.append(CacheRule(pattern: pattern, directives: directives))
         }
         config.cache.policy.rules = rules

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
+import WharfHTTP
 
 /// One line of the access log.
 struct AccessRecord: Sendable {
@@ -132,29 +133,12 @@ struct JSONLineLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        var line = "{\"level\":\"\(event.level)\",\"msg\":\(Self.quote(event.message.description))"
+        var line = "{\"level\":\"\(event.level)\",\"msg\":\(JSONText.quote(event.message.description))"
         let merged = metadata.merging(event.metadata ?? [:]) { $1 }
         for (k, v) in merged.sorted(by: { $0.key < $1.key }) {
-            line += ",\(Self.quote(k)):\(Self.quote(v.description))"
+            line += ",\(JSONText.quote(k)):\(JSONText.quote(v.description))"
         }
         line += "}\n"
         stream.write(line)
-    }
-
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where u.value < 0x20:
-                out += String(format: "\\u%04x", u.value)
-            default: out.unicodeScalars.append(u)
-            }
-        }
-        return out + "\""
     }
 }
