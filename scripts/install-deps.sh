@@ -26,8 +26,9 @@ TEST_PKGS=(curl nghttp2-client openssl brotli chromium fonts-dejavu-core
 # bench: bench/static.sh — the nginx to compare against, the load generator, taskset for pinning
 #   and flock against concurrent runs (util-linux),
 #   curl for the readiness/size checks, brotli for the precompressed sibling; bench/images.sh
-#   also needs python3-venv (pyvips and thumbor from PyPI go into bench/out/venv, not the system).
-BENCH_PKGS=(nginx wrk util-linux curl brotli python3-venv)
+#   also needs python3-venv (pyvips and thumbor from PyPI go into bench/out/venv, not the system);
+#   bench/purge.sh uses the test group's edges and the sqlite3 shell for the disk's fsync ceiling.
+BENCH_PKGS=(nginx wrk util-linux curl brotli python3-venv sqlite3)
 
 usage() { echo "usage: $0 [build] [test] [bench]" >&2; exit 2; }
 

@@ -425,7 +425,7 @@ public enum ConfigLoader {
 
     /// `WHARF_*` variables that name no key.
     public static func unknownEnvironmentNames(_ environment: [String: String]) -> [String] {
-        environment.keys.filter { $0.hasPrefix("WHARF_") && byEnvironmentName[$0] == nil && $0 != "WHARF_PURGE_TOKEN" }.sorted()
+        environment.keys.filter { $0.hasPrefix("WHARF_") && byEnvironmentName[$0] == nil && !["WHARF_PURGE_TOKEN", "WHARF_PURGE_ENDPOINT"].contains($0) }.sorted()
     }
 
     static let byEnvironmentName = Dictionary(uniqueKeysWithValues: keys.map { (environmentName(of: $0.name), $0) })
