@@ -110,7 +110,7 @@ let package = Package(
         .testTarget(
             name: "WharfPurgeTests",
             dependencies: [
-                "WharfPurge", "WharfHTTP",
+                "WharfPurge", "WharfHTTP", "WharfAssets",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -12,6 +12,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 wharf=${1:-$repo/.build/release/wharf}
 [[ -x $wharf ]] || { echo "edges-smoke: no wharf binary at $wharf" >&2; exit 2; }
+wharf=$(cd "$(dirname "$wharf")" && pwd)/$(basename "$wharf")   # it runs from a temporary directory
 
 base=${EDGE_SMOKE_PORT:-17180}
 origin=$base admin=$((base + 1)) vport=$((base + 2)) nport=$((base + 3))

@@ -1,6 +1,7 @@
 import Foundation
 import NIOHTTP1
 import Testing
+import WharfAssets
 @testable import WharfPurge
 
 @Suite struct AkamaiProviderTests {
@@ -21,6 +22,10 @@ import Testing
         let soft = try p.calls(for: PurgeRequest(urls: ["/a?x=1", "http://cdn.example.com/b"], soft: true))
         #expect(soft.map(\.path) == ["/ccu/v3/invalidate/url/production"])
         #expect(String(decoding: soft[0].body, as: UTF8.self) == #"{"objects":["https://www.example.com/a?x=1","http://cdn.example.com/b"]}"#)
+        // An image URL becomes its source's tag: the format class in the cache key hides variants from URL purges.
+        let image = try p.calls(for: PurgeRequest(urls: ["/img/A.jpg?w=300&fm=auto", "/img/b.png"]))
+        #expect(image.map(\.path) == ["/ccu/v3/delete/tag/production"])
+        #expect(String(decoding: image[0].body, as: UTF8.self) == #"{"objects":["\#(SurrogateTags.tag(for: "/img/A.jpg"))","/img/b.png"]}"#)
         let hard = try provider(nil, network: .staging).calls(for: PurgeRequest(tags: ["t"], prefixes: ["/img/"], all: true))
         #expect(hard.map(\.path) == ["/ccu/v3/delete/tag/staging"])
         #expect(String(decoding: hard[0].body, as: UTF8.self) == #"{"objects":["t","/img/","/"]}"#)

@@ -257,6 +257,23 @@ import WharfPurge
         await s.stop()
     }
 
+    /// `scripts/edges-smoke.sh`: 90 curl checks of the rule sets themselves — cache keys per
+    /// encoding and image class, TTLs from the origin's headers, tags, every purge form hard and
+    /// soft, purges refused without the secret, stale-if-error while the origin is down.
+    @Test func edgeRulesSmokeChecks() throws {
+        let dir = try CLITests.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let log = dir.appendingPathComponent("smoke.log").path
+        let base = freePortRange(4)
+        let p = try Spawned("/usr/bin/env", ["EDGE_SMOKE_PORT=\(base)", "/bin/bash",
+                                             EdgeTests.repo.appendingPathComponent("scripts/edges-smoke.sh").path,
+                                             try CLITests.binary().path], output: log)
+        let status = p.wait()
+        let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        #expect(status == 0, "edges-smoke.sh exited \(status):\n\(text.split(separator: "\n").suffix(40).joined(separator: "\n"))")
+        #expect(text.contains("all 90 checks passed"))
+    }
+
     @Test func anEdgeThatIsDownGetsThePurgeWhenItComesBack() async throws {
         let s = try await Stack()
         do {
@@ -349,4 +366,13 @@ func freePort() -> Int {
     _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
     _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
     return Int(UInt16(bigEndian: addr.sin_port))
+}
+
+/// The first of `count` consecutive ports on 127.0.0.1 that nothing listened on a moment ago.
+func freePortRange(_ count: Int) -> Int {
+    for _ in 0..<200 {
+        let base = Int.random(in: 20_000...60_000)
+        if (base..<base + count).allSatisfy({ !isListening($0) }) { return base }
+    }
+    return freePort()
 }

@@ -1,4 +1,5 @@
 import Foundation
+import WharfAssets
 import NIOHTTP1
 import WharfHTTP
 
@@ -9,7 +10,8 @@ import WharfHTTP
 /// are sent absolute (`base_url` for origin-form ones), one object type per call, and calls are
 /// split so that each body stays within Akamai's 50,000 bytes. Fast Purge has no prefix purge:
 /// a directory prefix (`/img/`) is purged as the cache tag the origin gives every response below
-/// it, any other prefix is refused; `all` is the tag `/`, which every response carries.
+/// it, any other prefix is refused; `all` is the tag `/`, which every response carries. Image
+/// URLs are purged as their path's tag (see ``calls(for:)``).
 /// Akamai answers 201 when it accepted the purge.
 public struct AkamaiProvider: PurgeProvider {
     /// Which Akamai network a purge applies to.
@@ -63,13 +65,20 @@ public struct AkamaiProvider: PurgeProvider {
     /// is sent then).
     func calls(for request: PurgeRequest) throws(DeliveryError) -> [Call] {
         var urls: [String] = []
+        var tags = request.tags
         for url in request.urls {
+            // edge-rules/akamai puts the image format class into the cache key, and a URL purge
+            // cannot match keys changed that way: an image URL is purged as its source's tag,
+            // which every size and format made from it carries.
+            if NginxProvider.isImage(originForm(url).target) {
+                tags.append(SurrogateTags.tag(for: PurgeMatcher.decodedPath(originForm(url).target)))
+                continue
+            }
             guard let resolved = PurgeURL.resolve(url, base: baseURL) else {
                 throw DeliveryError(retryable: false, "akamai: the URL \(url) is relative and no base_url is configured")
             }
             urls.append(resolved.absolute)
         }
-        var tags = request.tags
         for prefix in request.prefixes {
             guard let tag = directoryTag(prefix) else {
                 throw DeliveryError(retryable: false,
