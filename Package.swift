@@ -38,6 +38,8 @@ let package = Package(
 
         // Pure cores.
         .target(name: "WharfHTTP", swiftSettings: swiftSettings),
+        // MP4 parsing and HLS packaging (fMP4 segments, playlists); no I/O but a MediaSource.
+        .target(name: "WharfMedia", swiftSettings: swiftSettings),
         .target(name: "WharfCompression", dependencies: ["CBrotli", "CZlib"], swiftSettings: swiftSettings),
         .target(
             name: "WharfAssets",
@@ -75,7 +77,7 @@ let package = Package(
         .target(
             name: "WharfServer",
             dependencies: [
-                "WharfHTTP", "WharfAssets", "WharfCompression", "WharfImage", "WharfPurge",
+                "WharfHTTP", "WharfAssets", "WharfCompression", "WharfImage", "WharfPurge", "WharfMedia",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -105,6 +107,7 @@ let package = Package(
 
         // Tests.
         .testTarget(name: "WharfHTTPTests", dependencies: ["WharfHTTP"]),
+        .testTarget(name: "WharfMediaTests", dependencies: ["WharfMedia"]),
         .testTarget(name: "WharfCompressionTests", dependencies: ["WharfCompression"]),
         .testTarget(name: "WharfAssetsTests", dependencies: ["WharfAssets", "WharfCompression"]),
         .testTarget(

@@ -21,8 +21,13 @@ BUILD_PKGS=(pkg-config libvips-dev liblcms2-dev libbrotli-dev zlib1g-dev libsqli
 #   edge caches the purge tests put in front of wharf: Varnish 7 with vmod xkey (varnish-modules)
 #   and nginx with the cache_purge module (edge-rules/varnish, edge-rules/nginx); socat forwards
 #   purges to them so a test can cut an edge off (refused connections) and bring it back.
+#   ffmpeg (with ffprobe; Debian's build links libx264 and libx265): HLSTests make their MP4
+#   fixtures with it (scripts/hls-fixtures.sh) and play wharf's HLS output over HTTP through it.
+#   python3-venv: scripts/python-test-env.sh puts the `m3u8` package (PyPI) for
+#   scripts/hls-check.py into .build/venv-test, not the system.
 TEST_PKGS=(curl nghttp2-client openssl brotli chromium fonts-dejavu-core
-           varnish varnish-modules nginx libnginx-mod-http-cache-purge socat)
+           varnish varnish-modules nginx libnginx-mod-http-cache-purge socat
+           ffmpeg python3-venv)
 # bench: bench/static.sh — the nginx to compare against, the load generator, taskset for pinning
 #   and flock against concurrent runs (util-linux),
 #   curl for the readiness/size checks, brotli for the precompressed sibling; bench/images.sh

@@ -109,7 +109,8 @@ public final class WharfServer: Service, @unchecked Sendable {
                                             tagPolicy: config.tags, metrics: metrics, logger: logger)
         let responder = StaticResponder(
             site: site, compression: CompressionCache(budget: config.cache.compressCacheBytes), pool: pool,
-            maxRanges: config.limits.maxRanges, metrics: metrics, images: imageResponder, onStaleFile: {
+            maxRanges: config.limits.maxRanges, metrics: metrics, images: imageResponder,
+            hls: HLSResponder(options: config.hls, pool: pool, policy: config.cache.policy, logger: logger), onStaleFile: {
                 // Re-hash soon, off the event loop.
                 catalog.requestRescan()
             })

@@ -106,6 +106,8 @@ public struct ServerConfiguration: Sendable {
     public var limits = Limits()
     public var cache = Cache()
     public var images = Images()
+    /// On-the-fly HLS packaging of MP4 files (`[hls]`).
+    public var hls = HLSOptions()
     /// Surrogate tags: which CDN headers carry them, the build id, per-path rules.
     public var tags = TagPolicy()
     public var purge = Purge()

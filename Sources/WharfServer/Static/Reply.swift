@@ -19,7 +19,7 @@ enum BodySegment: Sendable {
 
 /// The kind of route that answered, for metrics and the access log.
 enum RouteKind: String, Sendable, CaseIterable {
-    case `static`, image, admin, error
+    case `static`, image, admin, error, hls
 
     /// Position in `allCases`, for metric arrays (no hashing on the hot path).
     var index: Int {
@@ -28,6 +28,7 @@ enum RouteKind: String, Sendable, CaseIterable {
         case .image: 1
         case .admin: 2
         case .error: 3
+        case .hls: 4
         }
     }
 }

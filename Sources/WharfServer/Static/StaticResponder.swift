@@ -24,17 +24,20 @@ final class StaticResponder: Sendable {
     let metrics: ServerMetrics
     /// Image transforms on image paths; nil serves images as plain files only.
     let images: ImageResponder?
+    /// HLS packaging of MP4 files (`X.mp4/master.m3u8` & co.); nil: none.
+    let hls: HLSResponder?
     /// Called when a file on disk no longer matches its catalog entry.
     let onStaleFile: @Sendable () -> Void
 
     init(site: StaticSite, compression: CompressionCache, pool: BlockingPool, maxRanges: Int, metrics: ServerMetrics,
-         images: ImageResponder? = nil, onStaleFile: @escaping @Sendable () -> Void) {
+         images: ImageResponder? = nil, hls: HLSResponder? = nil, onStaleFile: @escaping @Sendable () -> Void) {
         self.site = site
         self.compression = compression
         self.pool = pool
         self.maxRanges = maxRanges
         self.metrics = metrics
         self.images = images
+        self.hls = hls
         self.onStaleFile = onStaleFile
     }
 
@@ -87,6 +90,9 @@ final class StaticResponder: Sendable {
             }
             return serve(hit, head, fields, isHead: isHead, on: eventLoop)
         }
+        if let hls, let answer = hls.route(target.path, table: table, isHead: isHead, on: eventLoop) {
+            return hlsOutcome(answer, fields, isGet: head.method == .GET, isHead: isHead)
+        }
         if !target.hasTrailingSlash, table.directories.contains(target.path) {
             var location = Self.percentEncode(path: target.segments) + "/"
             if let q = target.query { location += "?" + q }
@@ -122,6 +128,34 @@ final class StaticResponder: Sendable {
                 return images.error(error, path: path, isHead: isHead, negotiated: negotiated)
             })
         }
+    }
+
+    private func hlsOutcome(_ answer: HLSResponder.Answer, _ fields: RequestFields, isGet: Bool, isHead: Bool) -> Outcome {
+        if case .pending(let future) = answer {
+            return .pending(future.map { [self] in hlsReply($0, fields, isGet: isGet, isHead: isHead) })
+        }
+        return .ready(hlsReply(answer, fields, isGet: isGet, isHead: isHead))
+    }
+
+    private func hlsReply(_ answer: HLSResponder.Answer, _ fields: RequestFields, isGet: Bool, isHead: Bool) -> Reply {
+        var r: Reply
+        switch answer {
+        case .reply(let reply):
+            r = reply
+            r.sendBody = r.sendBody && !isHead
+        case .variant(let v):
+            r = serve(v, fields, isGet: isGet, isHead: isHead)
+        case .playlist(let p):
+            guard let coding = AcceptEncoding.parse(fields.acceptEncoding).select(from: HLSPackage.Playlist.offered) else {
+                return .text(.notAcceptable, "no acceptable content-coding (identity is excluded)",
+                             extra: [("Vary", "Accept-Encoding")], sendBody: !isHead, route: .hls)
+            }
+            r = serve(p.variant(coding), fields, isGet: isGet, isHead: isHead)
+        case .pending:
+            r = .text(.internalServerError, "unexpected pending HLS answer", sendBody: !isHead)
+        }
+        r.route = .hls
+        return r
     }
 
     private func notFound(_ table: StaticSite.Table, path: String, isHead: Bool) -> Reply {
