@@ -32,7 +32,11 @@ public struct SegmentPlan: Sendable {
         return Double(v.samples.count) / v.duration
     }
 
+    /// The configured target the plan was made for (the floor of ``targetDuration``).
+    let minimumTarget: Int
+
     init(tracks: [Track], segments: [Segment], minimumTarget: Int) {
+        self.minimumTarget = minimumTarget
         self.tracks = tracks
         self.segments = segments
         let longest = segments.map { Int(($0.duration + 0.5).rounded(.down)) }.max() ?? 1

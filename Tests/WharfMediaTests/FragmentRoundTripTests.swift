@@ -79,3 +79,33 @@ import Testing
         expectMalformed(Array("GIF89a not an mp4 at all".utf8), "")
     }
 }
+
+@Suite struct SegmentPlanCodecTests {
+    @Test func aPlanSurvivesEncodingAndDecoding() throws {
+        let plan = FragmentRoundTripTests.plan
+        let decoded = try SegmentPlanCodec.decode(SegmentPlanCodec.encode(plan))
+        #expect(decoded.segments == plan.segments)
+        #expect(decoded.targetDuration == plan.targetDuration && decoded.peakBandwidth == plan.peakBandwidth)
+        #expect(PlaylistWriter.media(decoded) == PlaylistWriter.media(plan))
+        #expect(PlaylistWriter.multivariant([.init(plan: decoded, uri: "i")]) == PlaylistWriter.multivariant([.init(plan: plan, uri: "i")]))
+        #expect(FragmentWriter.initSegment(tracks: decoded.tracks) == FragmentWriter.initSegment(tracks: plan.tracks))
+        let source = FragmentRoundTripTests.source
+        #expect(try FragmentWriter.mediaSegment(sequence: 2, plan: decoded, source: source)
+                == FragmentWriter.mediaSegment(sequence: 2, plan: plan, source: source))
+    }
+
+    @Test func damagedPlansAreRefusedNotTrusted() {
+        let bytes = SegmentPlanCodec.encode(FragmentRoundTripTests.plan)
+        for cut in [0, 4, 8, 100, bytes.count / 2, bytes.count - 1] {
+            #expect(throws: MediaError.self) { try SegmentPlanCodec.decode(Array(bytes[..<cut])) }
+        }
+        var wrongVersion = bytes
+        wrongVersion[7] = 99
+        #expect(throws: MediaError.self) { try SegmentPlanCodec.decode(wrongVersion) }
+        for _ in 0..<500 {
+            var copy = bytes
+            copy[Int.random(in: 0..<copy.count)] = UInt8.random(in: 0...255)
+            _ = try? SegmentPlanCodec.decode(copy)
+        }
+    }
+}

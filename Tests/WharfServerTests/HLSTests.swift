@@ -197,6 +197,9 @@ import Glibc
                 #expect(a.h("ETag")?.hasPrefix("W/") == false, "\(p): weak ETag \(a.h("ETag") ?? "")")
                 first[p] = (a.body, a.h("ETag"))
             }
+            // Each packaged file's segment plan was stored (hls.cache_dir), for the restart to use.
+            let stored = (try? FileManager.default.contentsOfDirectory(atPath: work.appendingPathComponent(".wharf-cache/hls").path)) ?? []
+            #expect(stored.filter { $0.hasSuffix(".plan") }.count == 3, "stored plans: \(stored)")
             await server!.stop()
             // The same working directory (and so the same persisted caches), new ports.
             server = try await HLSServer.start(root: env.fixtures, work: work, client: client, removeWorkOnExit: false)

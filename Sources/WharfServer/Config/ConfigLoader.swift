@@ -63,6 +63,7 @@ public enum ConfigLoader {
         Key(name: "images.cache_bytes", kind: .int(1 << 20...1 << 50)) { c, v in if case .int(let i) = v { c.images.cacheBytes = i } },
         Key(name: "images.memory_cache_bytes", kind: .int(0...1 << 40)) { c, v in if case .int(let i) = v { c.images.memoryCacheBytes = i } },
         Key(name: "images.max_source_pixels", kind: .int(1...1 << 40)) { c, v in if case .int(let i) = v { c.images.options.maxSourcePixels = i } },
+        Key(name: "hls.cache_dir", kind: .string) { c, v in if case .string(let s) = v { c.hls.cacheDirectory = s } },
         Key(name: "hls.enabled", kind: .bool) { c, v in if case .bool(let b) = v { c.hls.enabled = b } },
         Key(name: "hls.segment_duration", kind: .double(1...60)) { c, v in if case .double(let d) = v { c.hls.segmentDuration = d } },
         Key(name: "hls.max_metadata_bytes", kind: .int(1 << 16...1 << 32)) { c, v in if case .int(let i) = v { c.hls.limits.maxMetadataBytes = i } },

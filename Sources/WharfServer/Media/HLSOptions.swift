@@ -10,6 +10,9 @@ public struct HLSOptions: Sendable {
     public var limits = MediaLimits()
     /// Memory for packaged files (segment maps, playlists, init segments).
     public var packageCacheBytes = 256 << 20
+    /// Where segment plans are kept across restarts (relative to the working directory), or
+    /// "off". Beside the image result cache by default.
+    public var cacheDirectory = ".wharf-cache/hls"
     /// Memory for assembled segments, so warm segments are answered without reading the MP4.
     public var segmentCacheBytes = 256 << 20
 

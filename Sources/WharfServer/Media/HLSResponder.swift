@@ -89,8 +89,14 @@ final class HLSResponder: Sendable {
             do throws(MediaError) {
                 let source = try FileMediaSource(path: path)
                 guard source.size == UInt64(asset.identity.length) else { throw MediaError.io("the file changed while being read; retry") }
+                let stored = PlanStore(directory: options.cacheDirectory, sourceHash: asset.identity.etag.opaqueTag,
+                                       target: options.segmentDuration)
+                if let plan = stored?.load(limits: options.limits, sourceSize: source.size) {
+                    return .success(HLSPackage(plan: plan, source: source, asset: asset))
+                }
                 let movie = try Movie.parse(source, limits: options.limits)
                 let plan = try Segmenter.plan(movie, targetDuration: options.segmentDuration)
+                stored?.save(plan, logger: logger)
                 return .success(HLSPackage(plan: plan, source: source, asset: asset))
             } catch {
                 logger.notice("cannot package for HLS", metadata: ["path": "\(asset.asset.urlPath)", "error": "\(error.message)"])
