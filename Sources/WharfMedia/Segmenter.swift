@@ -26,9 +26,11 @@ public enum Segmenter {
                 let mid = (lo + hi) / 2
                 if reference.decodeTimes[syncs[mid]] < goal { lo = mid + 1 } else { hi = mid }
             }
-            var pick: Int?
-            if lo < syncs.count { pick = lo }
-            if lo - 1 > s, pick == nil || goal - reference.decodeTimes[syncs[lo - 1]] <= reference.decodeTimes[syncs[lo]] - goal {
+            // Candidates: the nearest sync on either side of the goal; past the last sync the
+            // track's end stands in for the later one (ending there means no further cut).
+            let after = lo < syncs.count ? reference.decodeTimes[syncs[lo]] : reference.endTime
+            var pick: Int? = lo < syncs.count ? lo : nil
+            if lo - 1 > s, goal - reference.decodeTimes[syncs[lo - 1]] < after - goal {
                 pick = lo - 1
             }
             guard let p = pick else { break }

@@ -38,6 +38,15 @@ import Testing
         #expect(plan.segments.reduce(0) { $0 + $1.samples[0].count } == 601)
     }
 
+    @Test func theEndOfTheFileCountsAsACutCandidate() throws {
+        // Key frames every 2 s: a 24 s file is four 6 s segments, not 6-6-6-4-2 (the end is as
+        // near the last goal as any key frame), and a 20 s one ends with the 2 s that is left.
+        let plan = try Segmenter.plan(Movie(tracks: [Synthetic.video(frames: 600, gop: 60)], fragmented: false), targetDuration: 6)
+        #expect(plan.segments.map(\.duration) == [6, 6, 6, 2])
+        let even = try Segmenter.plan(Movie(tracks: [Synthetic.video(frames: 720, gop: 60)], fragmented: false), targetDuration: 6)
+        #expect(even.segments.map(\.duration) == [6, 6, 6, 6])
+    }
+
     @Test func noKeyFramesButTheFirstMakesOneSegment() throws {
         let plan = try Segmenter.plan(Movie(tracks: [Synthetic.video(frames: 300, gop: 10_000)], fragmented: false), targetDuration: 6)
         #expect(plan.segments.count == 1 && plan.targetDuration == 10)

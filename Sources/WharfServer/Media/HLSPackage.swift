@@ -38,8 +38,9 @@ final class HLSPackage: Sendable {
         }
     }
 
-    /// The packager's output format version: part of segment ETags, bumped when bytes change.
-    static let version = 1
+    /// The packager's output version: in segment ETags and stored plans' names; bumped whenever
+    /// segmentation or segment bytes change.
+    static let version = 2
 
     let plan: SegmentPlan
     let source: any MediaSource
