@@ -87,3 +87,85 @@ enum Synthetic {
         return out
     }
 }
+
+extension Synthetic {
+    /// A progressive MP4 of one track: `ftyp`, `moov` with full sample tables (one sample per
+    /// chunk), `mdat` with the sample bytes from `data` — `moov` first or last. `stszCount`
+    /// overrides the sample count `stsz` claims (to make a lying table).
+    static func progressiveFile(_ track: Track, data: [UInt8], moovFirst: Bool = true, stszCount: UInt32? = nil) -> [UInt8] {
+        var ftyp = BoxWriter()
+        ftyp.box("ftyp") { w in w.fourCC("isom"); w.u32(512); w.fourCC("isom"); w.fourCC("avc1") }
+        let payload = track.samples.flatMap { data[Int($0.offset)..<Int($0.offset) + Int($0.size)] }
+        // Two passes: chunk offsets depend on where mdat lands, which depends on moov's size.
+        var moovSize = 0
+        var moov: [UInt8] = []
+        for _ in 0..<2 {
+            let mdatStart = ftyp.bytes.count + (moovFirst ? moovSize : 0) + 8
+            moov = moovBox(track, firstOffset: UInt64(mdatStart), stszCount: stszCount)
+            moovSize = moov.count
+        }
+        var mdat = BoxWriter()
+        mdat.box("mdat") { w in w.append(payload) }
+        return moovFirst ? ftyp.bytes + moov + mdat.bytes : ftyp.bytes + mdat.bytes + moov
+    }
+
+    private static func moovBox(_ track: Track, firstOffset: UInt64, stszCount: UInt32?) -> [UInt8] {
+        var w = BoxWriter()
+        let video = track.kind == .video
+        w.box("moov") { w in
+            w.fullBox("mvhd", version: 0, flags: 0) { w in
+                w.u32(0); w.u32(0); w.u32(1000); w.u32(0); w.u32(0x0001_0000); w.u16(0x0100); w.zeros(10)
+                w.unityMatrix(); w.zeros(24); w.u32(track.id + 1)
+            }
+            w.box("trak") { w in
+                w.fullBox("tkhd", version: 0, flags: 3) { w in
+                    w.u32(0); w.u32(0); w.u32(track.id); w.u32(0); w.u32(0); w.zeros(8); w.u16(0); w.u16(0)
+                    w.u16(video ? 0 : 0x0100); w.u16(0); w.unityMatrix(); w.u32(UInt32(track.width) << 16); w.u32(UInt32(track.height) << 16)
+                }
+                if track.editMediaTime != 0 {
+                    w.box("edts") { w in
+                        w.fullBox("elst", version: 0, flags: 0) { w in
+                            w.u32(1); w.u32(0); w.u32(UInt32(track.editMediaTime)); w.u32(0x0001_0000)
+                        }
+                    }
+                }
+                w.box("mdia") { w in
+                    w.fullBox("mdhd", version: 0, flags: 0) { w in
+                        w.u32(0); w.u32(0); w.u32(track.timescale); w.u32(UInt32(track.endTime)); w.u16(track.language); w.u16(0)
+                    }
+                    w.fullBox("hdlr", version: 0, flags: 0) { w in w.u32(0); w.fourCC(video ? "vide" : "soun"); w.zeros(12); w.u8(0) }
+                    w.box("minf") { w in
+                        w.box("stbl") { w in
+                            w.append(track.sampleDescriptions)
+                            w.fullBox("stts", version: 0, flags: 0) { w in
+                                w.u32(UInt32(track.samples.count))
+                                for s in track.samples { w.u32(1); w.u32(s.duration) }
+                            }
+                            w.fullBox("ctts", version: 0, flags: 0) { w in
+                                w.u32(UInt32(track.samples.count))
+                                for s in track.samples { w.u32(1); w.i32(s.compositionOffset) }
+                            }
+                            let syncs = track.samples.indices.filter { track.samples[$0].isSync }
+                            w.fullBox("stss", version: 0, flags: 0) { w in
+                                w.u32(UInt32(syncs.count))
+                                for i in syncs { w.u32(UInt32(i + 1)) }
+                            }
+                            w.fullBox("stsc", version: 0, flags: 0) { w in w.u32(1); w.u32(1); w.u32(1); w.u32(1) }
+                            w.fullBox("stsz", version: 0, flags: 0) { w in
+                                w.u32(0)
+                                w.u32(stszCount ?? UInt32(track.samples.count))
+                                for s in track.samples { w.u32(s.size) }
+                            }
+                            w.fullBox("co64", version: 0, flags: 0) { w in
+                                w.u32(UInt32(track.samples.count))
+                                var at = firstOffset
+                                for s in track.samples { w.u64(at); at += UInt64(s.size) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return w.bytes
+    }
+}
