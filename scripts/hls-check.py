@@ -7,7 +7,7 @@ the standard library.
 
 URL is a master (multivariant) playlist or a media playlist. Every media playlist it names,
 including EXT-X-MEDIA renditions with a URI, is loaded, and every init section (EXT-X-MAP) and
-media segment is fetched to measure its size. Run with the venv of scripts/python-test-env.sh.
+media segment is fetched to measure its size. Run with Debian's python3 and python3-m3u8.
 
 Prints one JSON object on stdout:
     {"ok": bool, "errors": [str], "warnings": [str], "variants": [{...measured numbers...}]}
@@ -18,7 +18,7 @@ Rules checked (RFC 8216 and Apple's HLS authoring spec; numbers in brackets are 
     - starts with #EXTM3U; EXT-X-VERSION present and >= what its features need: 3 for a
       non-integer EXTINF, 4 for EXT-X-BYTERANGE, 6 for EXT-X-MAP per RFC 8216 §7, raised to
       --map-version (default 7, the project's design per issue #5) when EXT-X-MAP is used;
-      plus m3u8's own version_matching rules
+      plus m3u8's own version_matching rules where the installed m3u8 has them
     - EXT-X-TARGETDURATION present; every EXTINF rounded to the nearest integer <= it
     - no EXTINF <= 0; at least one segment
     - EXT-X-ENDLIST and EXT-X-PLAYLIST-TYPE:VOD [8.6]
@@ -58,11 +58,17 @@ from urllib.parse import urljoin
 
 try:
     import m3u8
-    from m3u8 import version_matching
 except ImportError:  # pragma: no cover - reported as a result, not a traceback
-    print(json.dumps({"ok": False, "errors": ["python package m3u8 missing: run scripts/python-test-env.sh "
-                                              "and use the python it prints"], "warnings": [], "variants": []}))
+    print(json.dumps({"ok": False, "errors": ["python package m3u8 missing: apt-get install python3-m3u8 "
+                                              "(scripts/install-deps.sh test) and run this with /usr/bin/python3"],
+                      "warnings": [], "variants": []}))
     sys.exit(1)
+try:
+    # m3u8's own version rules came after 0.8 (Debian 12 ships 0.8.0); the checks below do not
+    # depend on them.
+    from m3u8 import version_matching
+except ImportError:
+    version_matching = None
 
 VIDEO_CODEC_PREFIXES = ("avc1", "avc3", "hvc1", "hev1", "dvh1", "dvhe", "av01", "vp09", "vp08", "mp4v")
 SEGMENT_FIRST_BOXES = {b"styp", b"sidx", b"prft", b"emsg", b"moof"}
@@ -176,7 +182,7 @@ def check_media(url, args, independent_in_master, label):
         err("%s: no EXT-X-VERSION (features need %d: %s)" % (where, need, ", ".join(why) or "-"))
     elif int(pl.version) < need:
         err("%s: EXT-X-VERSION %s < %d required by %s" % (where, pl.version, need, ", ".join(why)))
-    for e in version_matching.validate([l.strip() for l in text.splitlines()]):
+    for e in (version_matching.validate([l.strip() for l in text.splitlines()]) if version_matching else []):
         err("%s: m3u8 version rule: %s" % (where, e))
 
     # Playlist-level tags.

@@ -23,11 +23,11 @@ BUILD_PKGS=(pkg-config libvips-dev liblcms2-dev libbrotli-dev zlib1g-dev libsqli
 #   purges to them so a test can cut an edge off (refused connections) and bring it back.
 #   ffmpeg (with ffprobe; Debian's build links libx264 and libx265): HLSTests make their MP4
 #   fixtures with it (scripts/hls-fixtures.sh) and play wharf's HLS output over HTTP through it.
-#   python3-venv: scripts/python-test-env.sh puts the `m3u8` package (PyPI) for
-#   scripts/hls-check.py into .build/venv-test, not the system.
+#   python3-m3u8: the `m3u8` package scripts/hls-check.py reads playlists with, from Debian
+#   (not PyPI: every test dependency comes from the distribution's registry).
 TEST_PKGS=(curl nghttp2-client openssl brotli chromium fonts-dejavu-core
            varnish varnish-modules nginx libnginx-mod-http-cache-purge socat
-           ffmpeg python3-venv)
+           ffmpeg python3-m3u8)
 # bench: bench/static.sh — the nginx to compare against, the load generator, taskset for pinning
 #   and flock against concurrent runs (util-linux),
 #   curl for the readiness/size checks, brotli for the precompressed sibling; bench/images.sh

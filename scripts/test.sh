@@ -10,11 +10,6 @@ bash scripts/install-deps.sh build test
 # A stale .br/.gz beside a demo asset would be served in place of the edited file.
 bash scripts/precompress-public.sh --check
 
-# The venv with the m3u8 package that HLSTests run scripts/hls-check.py with (PyPI on first use,
-# nothing afterwards). Named HLS_CHECK_PYTHON, not WHARF_*: wharf reads WHARF_* as configuration.
-HLS_CHECK_PYTHON=$(bash scripts/python-test-env.sh)
-export HLS_CHECK_PYTHON
-
 # Building first keeps compiler output apart from test output. No --parallel: the server tests
 # bind ports and run as the default runner schedules them.
 swift build --build-tests

@@ -10,8 +10,8 @@ import Glibc
 /// frames and audio samples on both sides, and `scripts/hls-check.py` (Python `m3u8` package, a
 /// second and independent reader) checks the playlist rules and measures bit rates.
 ///
-/// Nothing is skipped: without ffmpeg, ffprobe or the Python venv every test fails saying so
-/// (scripts/install-deps.sh test installs ffmpeg; scripts/python-test-env.sh makes the venv).
+/// Nothing is skipped: without ffmpeg, ffprobe or Python's m3u8 every test fails saying so
+/// (scripts/install-deps.sh test installs ffmpeg and python3-m3u8).
 ///
 /// Shared state, made once per test process: the fixture directory (under the temporary
 /// directory, keyed by a hash of hls-fixtures.sh so reruns reuse it) and one `wharf serve` over
@@ -461,15 +461,12 @@ actor HLSEnvironment {
             throw TestFailure("scripts/hls-fixtures.sh exited \(made.status):\n\(made.stderr.suffix(3000))")
         }
 
-        // Python with m3u8: HLS_CHECK_PYTHON from scripts/test.sh, else make the venv now.
-        var python = ProcessInfo.processInfo.environment["HLS_CHECK_PYTHON"] ?? ""
-        if python.isEmpty || !FileManager.default.isExecutableFile(atPath: python) {
-            let venv = try await HLSTests.tool(["/bin/bash", HLSTests.repo.appendingPathComponent("scripts/python-test-env.sh").path],
-                                               timeout: .seconds(600))
-            python = venv.stdout.split(whereSeparator: \.isNewline).last.map(String.init) ?? ""
-            guard venv.status == 0, FileManager.default.isExecutableFile(atPath: python) else {
-                throw TestFailure("scripts/python-test-env.sh exited \(venv.status) (it needs python3-venv and PyPI):\n\(venv.stderr.suffix(3000))")
-            }
+        // Debian's python3 with python3-m3u8 (scripts/install-deps.sh test), not whatever
+        // python3 comes first on PATH; HLS_CHECK_PYTHON overrides.
+        let python = ProcessInfo.processInfo.environment["HLS_CHECK_PYTHON"] ?? "/usr/bin/python3"
+        let probe = try await HLSTests.tool([python, "-c", "import m3u8"])
+        guard probe.status == 0 else {
+            throw TestFailure("\(python) cannot import m3u8 (apt-get install python3-m3u8, or scripts/install-deps.sh test):\n\(probe.stderr.suffix(2000))")
         }
 
         let client = try Client()

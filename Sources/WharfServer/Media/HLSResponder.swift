@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -187,7 +188,7 @@ final class HLSResponder: Sendable {
                 .sorted { $0.asset.urlPath < $1.asset.urlPath }
                 .map { (asset: $0, name: Optional<String>.none) }
             guard !all.isEmpty else { return .reply(.text(.notFound, "no MP4 files in \(directory)/", sendBody: !isHead, route: .hls)) }
-            return master(all, prefix: prefix, extraKey: "", on: eventLoop)
+            return master(all, prefix: prefix, extraKey: "", extraTags: [], on: eventLoop)
         }
         let path = listFile.asset.identity.filePath
         let future = pool.submit(on: eventLoop) { () -> Result<RenditionList, MediaError> in
@@ -205,7 +206,8 @@ final class HLSResponder: Sendable {
                     }
                     renditions.append((asset, entry.name))
                 }
-                let answer = master(renditions, prefix: prefix, extraKey: listFile.identity.etag.opaqueTag, on: eventLoop)
+                let answer = master(renditions, prefix: prefix, extraKey: listFile.identity.etag.opaqueTag,
+                                    extraTags: listFile.tagFields, on: eventLoop)
                 if case .pending(let f) = answer { return f }
                 return eventLoop.makeSucceededFuture(answer)
             }
@@ -214,7 +216,7 @@ final class HLSResponder: Sendable {
     }
 
     private func master(_ renditions: [(asset: PreparedAsset, name: String?)], prefix: String, extraKey: String,
-                        on eventLoop: any EventLoop) -> Answer {
+                        extraTags: [(String, String)], on eventLoop: any EventLoop) -> Answer {
         let masterKey = renditions.map { key($0.asset) + "=" + ($0.name ?? "") }.joined(separator: "|") + "|" + extraKey
         if let m = state.withLockedValue({ $0.masters.get(masterKey) }) { return .playlist(m) }
         let futures = renditions.map { packaged($0.asset, on: eventLoop) }
@@ -232,23 +234,27 @@ final class HLSResponder: Sendable {
             let lastModified = renditions.map(\.asset.asset.lastModified).max() ?? 0
             let playlist = HLSPackage.Playlist(text: PlaylistWriter.multivariant(variants), lastModified: lastModified,
                                                directives: HLSPackage.playlistDirectives,
-                                               tags: Self.mergeTags(renditions.flatMap(\.asset.tagFields)))
+                                               tags: Self.mergeTags(renditions.flatMap(\.asset.tagFields) + extraTags))
             state.withLockedValue { $0.masters.set(masterKey, playlist, size: playlist.identity.length * 3 + 1024) }
             return .playlist(playlist)
         }
         return .pending(future)
     }
 
-    /// One field per tag header, with the tags of all renditions (each file's own tags).
+    /// One field per tag header holding every rendition's tags once, so purging any one file of
+    /// a directory also purges its multivariant playlist.
     static func mergeTags(_ fields: [(String, String)]) -> [(String, String)] {
         var order: [String] = []
         var values: [String: [String]] = [:]
         for (name, value) in fields {
+            let spaced = name.lowercased() == "surrogate-key" || name.lowercased() == "xkey"
+            let items = value.split(separator: spaced ? " " : ",").map { $0.trimmingCharacters(in: .whitespaces) }
             if values[name] == nil { order.append(name) }
-            values[name, default: []].append(value)
+            for item in items where !item.isEmpty && !values[name, default: []].contains(item) { values[name, default: []].append(item) }
         }
         return order.map { name in
-            let separator = name.lowercased() == "surrogate-key" || name.lowercased() == "xkey" ? " " : ", "
+            let spaced = name.lowercased() == "surrogate-key" || name.lowercased() == "xkey"
+            let separator = spaced ? " " : name.lowercased() == "cache-groups" ? ", " : ","
             return (name, values[name]!.joined(separator: separator))
         }
     }
