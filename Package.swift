@@ -96,7 +96,7 @@ let package = Package(
         .executableTarget(
             name: "wharf",
             dependencies: [
-                "WharfServer", "WharfImage", "WharfHTTP", "WharfPurge",
+                "WharfServer", "WharfImage", "WharfHTTP", "WharfPurge", "WharfMedia",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),

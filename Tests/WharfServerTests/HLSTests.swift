@@ -220,6 +220,30 @@ import Glibc
         try? FileManager.default.removeItem(at: work)
     }
 
+    // MARK: - Packaged ahead of time
+
+    /// `wharf hls` writes the files `wharf serve` would send, byte for byte.
+    @Test func wharfHLSWritesTheServedBytesAsFiles() async throws {
+        let env = try await HLSEnvironment.shared.get()
+        let out = try CLITests.tempDir().appendingPathComponent("h264-frag.hls")
+        defer { try? FileManager.default.removeItem(at: out.deletingLastPathComponent()) }
+        let r = try await Self.tool([try CLITests.binary().path, "hls", env.fixtures.appendingPathComponent("h264-frag.mp4").path,
+                                     "--out", out.path])
+        #expect(r.status == 0, "wharf hls exited \(r.status): \(r.stderr)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
+        let index = try String(contentsOf: out.appendingPathComponent("index.m3u8"), encoding: .utf8)
+        let segments = index.split(separator: "\n").filter { $0.hasPrefix("seg-") }.map(String.init)
+        #expect(!segments.isEmpty && files == (["index.m3u8", "init.mp4", "master.m3u8"] + segments).sorted(), "\(files)")
+        for name in files {
+            let served = try await env.client.get("\(env.server.base)/h264-frag.mp4/\(name)", [("Accept-Encoding", "identity")])
+            let written = try Array(Data(contentsOf: out.appendingPathComponent(name)))
+            #expect(served.status == 200 && served.body == written, "\(name): the file differs from what wharf serve sends")
+        }
+        let bad = try await Self.tool([try CLITests.binary().path, "hls", env.fixtures.appendingPathComponent("mpeg4.mp4").path,
+                                       "--out", out.path + "-bad"])
+        #expect(bad.status == 1 && bad.stderr.contains("415"), "wharf hls on mpeg4.mp4: \(bad.status) \(bad.stderr)")
+    }
+
     // MARK: - Bad input
 
     @Test func badInputsGetA4xxWithAReasonAndTheServerKeepsServing() async throws {
