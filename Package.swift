@@ -38,6 +38,12 @@ let package = Package(
 
         // Pure cores.
         .target(name: "WharfHTTP", swiftSettings: swiftSettings),
+        // `wharf build`: fingerprints, reference rewriting, precompression, manifest.
+        .target(
+            name: "WharfBuild",
+            dependencies: ["WharfHTTP", "WharfCompression", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
         // MP4 parsing and HLS packaging (fMP4 segments, playlists); no I/O but a MediaSource.
         .target(name: "WharfMedia", swiftSettings: swiftSettings),
         .target(name: "WharfCompression", dependencies: ["CBrotli", "CZlib"], swiftSettings: swiftSettings),
@@ -96,7 +102,7 @@ let package = Package(
         .executableTarget(
             name: "wharf",
             dependencies: [
-                "WharfServer", "WharfImage", "WharfHTTP", "WharfPurge", "WharfMedia",
+                "WharfServer", "WharfImage", "WharfHTTP", "WharfPurge", "WharfMedia", "WharfBuild",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -108,6 +114,7 @@ let package = Package(
         // Tests.
         .testTarget(name: "WharfHTTPTests", dependencies: ["WharfHTTP"]),
         .testTarget(name: "WharfMediaTests", dependencies: ["WharfMedia"]),
+        .testTarget(name: "WharfBuildTests", dependencies: ["WharfBuild", "WharfCompression"]),
         .testTarget(name: "WharfCompressionTests", dependencies: ["WharfCompression"]),
         .testTarget(name: "WharfAssetsTests", dependencies: ["WharfAssets", "WharfCompression"]),
         .testTarget(

@@ -8,15 +8,20 @@ public enum Brotli {
     /// Quality for build-time precompression.
     public static let maxQuality: Int32 = 11
 
-    /// Compresses `input` at `quality` (0...11) with the text mode hint and a 4 MiB window.
-    public static func compress(_ input: [UInt8], quality: Int32 = fastQuality) throws(CompressionError) -> [UInt8] {
+    /// The largest window RFC 7932 allows (16 MiB): larger ("large window", RFC 9841) streams
+    /// are not valid `Content-Encoding: br` and browsers reject them.
+    public static let maxWindow: Int32 = 24
+
+    /// Compresses `input` at `quality` (0...11) with a window of 2^`window` bytes (10...24;
+    /// the default, 22, is 4 MiB).
+    public static func compress(_ input: [UInt8], quality: Int32 = fastQuality, window: Int32 = 22) throws(CompressionError) -> [UInt8] {
         var outSize = BrotliEncoderMaxCompressedSize(input.count)
         if outSize == 0 { outSize = input.count + 1024 } // 0 means "too large to bound"; the encoder then fails cleanly
         var out = [UInt8](repeating: 0, count: outSize)
         let ok = input.withUnsafeBufferPointer { inBuf in
             out.withUnsafeMutableBufferPointer { outBuf in
                 BrotliEncoderCompress(
-                    quality, BROTLI_DEFAULT_WINDOW, BROTLI_MODE_GENERIC,
+                    quality, min(max(window, 10), maxWindow), BROTLI_MODE_GENERIC,
                     inBuf.count, inBuf.baseAddress, &outSize, outBuf.baseAddress)
             }
         }

@@ -64,6 +64,10 @@ public struct CachePolicy: Sendable, Equatable {
         fingerprinted(basename(fileName))
     }
 
+    /// Whether a file name carries a content hash the way the cache policy recognises one
+    /// (`app.3f2a9c1d.js`, `index-BXc3m_Ad.js`).
+    public static func isFingerprinted(fileName: String) -> Bool { fingerprinted(Substring(fileName)) }
+
     private static func fingerprinted(_ name: Substring) -> Bool {
         ASCII.withBytes(name) { buf in
             guard let dot = lastIndex(buf, 0, buf.count, where: { $0 == ASCII.dot }), dot > 0 else { return false }

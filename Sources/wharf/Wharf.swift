@@ -6,7 +6,7 @@ struct Wharf: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wharf",
         abstract: "A static-asset and edge-CDN origin server.",
-        subcommands: [Serve.self, Purge.self, SignURL.self, HLS.self]
+        subcommands: [Serve.self, Build.self, Purge.self, SignURL.self, HLS.self]
     )
 
     /// As ArgumentParser's, except that `wharf purge` exits 2 on a usage error (deploy scripts

@@ -76,7 +76,7 @@ import Testing
         expectMalformed(ftyp + [0, 0, 0, 100] + Array("moov".utf8) + [0, 0], "truncated")
         expectMalformed(ftyp + [0, 0, 0, 1] + Array("mdat".utf8) + [0xff, 0, 0, 0, 0, 0, 0, 0], "truncated")
         expectMalformed(ftyp + [0, 0, 0, 3] + Array("free".utf8), "impossible size")
-        expectMalformed(Array("GIF89a not an mp4 at all".utf8), "")
+        expectMalformed(Array("GIF89a not an mp4 at all".utf8), "truncated")
     }
 }
 

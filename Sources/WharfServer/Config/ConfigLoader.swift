@@ -63,6 +63,10 @@ public enum ConfigLoader {
         Key(name: "images.cache_bytes", kind: .int(1 << 20...1 << 50)) { c, v in if case .int(let i) = v { c.images.cacheBytes = i } },
         Key(name: "images.memory_cache_bytes", kind: .int(0...1 << 40)) { c, v in if case .int(let i) = v { c.images.memoryCacheBytes = i } },
         Key(name: "images.max_source_pixels", kind: .int(1...1 << 40)) { c, v in if case .int(let i) = v { c.images.options.maxSourcePixels = i } },
+        Key(name: "build.fingerprint", kind: .stringList) { c, v in if case .strings(let l) = v { c.build.fingerprint = l } },
+        Key(name: "build.fingerprint_exclude", kind: .stringList) { c, v in if case .strings(let l) = v { c.build.fingerprintExclude = l } },
+        Key(name: "build.compress_min_ratio", kind: .double(0.01...1)) { c, v in if case .double(let d) = v { c.build.compressMinRatio = d } },
+        Key(name: "build.compress_min_bytes", kind: .int(0...1 << 30)) { c, v in if case .int(let i) = v { c.build.compressMinBytes = i } },
         Key(name: "hls.cache_dir", kind: .string) { c, v in if case .string(let s) = v { c.hls.cacheDirectory = s } },
         Key(name: "hls.enabled", kind: .bool) { c, v in if case .bool(let b) = v { c.hls.enabled = b } },
         Key(name: "hls.segment_duration", kind: .double(1...60)) { c, v in if case .double(let d) = v { c.hls.segmentDuration = d } },
@@ -286,6 +290,11 @@ public enum ConfigLoader {
         }
         if key.name == "images.signing_keys", let short = list.firstIndex(where: { $0.utf8.count < 16 }) {
             throw ConfigError(key: key.name, problem: "key \(short + 1) is shorter than 16 bytes")
+        }
+        if key.name.hasPrefix("build.fingerprint") {
+            for glob in list {
+                do { _ = try GlobPattern(glob) } catch { throw ConfigError(key: key.name, problem: "bad glob \"\(glob)\": \(error.message)") }
+            }
         }
         return .strings(list)
     }

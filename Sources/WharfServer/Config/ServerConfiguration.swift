@@ -106,6 +106,15 @@ public struct ServerConfiguration: Sendable {
     public var limits = Limits()
     public var cache = Cache()
     public var images = Images()
+    /// `[build]`: what `wharf build` fingerprints and precompresses (nil: its defaults).
+    public struct Build: Sendable {
+        public var fingerprint: [String]?
+        public var fingerprintExclude: [String]?
+        public var compressMinRatio: Double?
+        public var compressMinBytes: Int?
+        public init() {}
+    }
+    public var build = Build()
     /// On-the-fly HLS packaging of MP4 files (`[hls]`).
     public var hls = HLSOptions()
     /// Surrogate tags: which CDN headers carry them, the build id, per-path rules.
