@@ -12,6 +12,8 @@ public struct BuildOptions: Sendable {
     public var compressMinBytes = 256
     /// Files worked on at once.
     public var jobs = 1
+    /// Where compressed siblings are kept between builds (outside DIST), or nil for none.
+    public var cacheDirectory: String? = ".wharf-cache/build"
     /// Missing references and reference cycles fail the build instead of being reported.
     public var strict = false
 

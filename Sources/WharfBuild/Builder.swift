@@ -21,6 +21,8 @@ public struct Builder {
         public var files = 0
         public var fingerprinted = 0
         public var bytesIn = 0
+        /// Compressions run in this build, and those answered from the build cache.
+        public var compressions = (run: 0, cached: 0)
         public var brotli = (files: 0, before: 0, after: 0)
         public var gzip = (files: 0, before: 0, after: 0)
         public var problems: [BuildProblem] = []
@@ -124,6 +126,8 @@ public struct Builder {
             case .failure(let message):
                 report.problems.append(BuildProblem(e.path, message, severity: .error))
             case .success(let w):
+                report.compressions.run += w.compressed
+                report.compressions.cached += w.cached
                 if let b = w.br { report.brotli.files += 1; report.brotli.before += e.bytes.count; report.brotli.after += b }
                 if let g = w.gz { report.gzip.files += 1; report.gzip.before += e.bytes.count; report.gzip.after += g }
                 manifest[String(e.path.dropFirst())] = Manifest.Asset(
@@ -271,6 +275,8 @@ public struct Builder {
         let sha256: String
         let br: Int?
         let gz: Int?
+        var compressed = 0
+        var cached = 0
     }
 
     enum Outcome {
@@ -296,16 +302,21 @@ public struct Builder {
             try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             try Data(e.bytes).write(to: URL(fileURLWithPath: path))
             var br: Int?, gz: Int?
+            var compressed = 0, cached = 0
+            let hex = SHA256.hash(data: e.bytes).map { String(format: "%02x", $0) }.joined()
             let type = MediaType.contentType(forPath: e.outputPath)
             if MediaType.isCompressible(contentType: type), e.bytes.count >= options.compressMinBytes {
                 let limit = Double(e.bytes.count) * options.compressMinRatio
-                let b = try Brotli.compress(e.bytes, quality: Brotli.maxQuality, window: Brotli.maxWindow)
-                if Double(b.count) <= limit { try Data(b).write(to: URL(fileURLWithPath: path + ".br")); br = b.count }
-                let g = try Gzip.compress(e.bytes, level: 9)
-                if Double(g.count) <= limit { try Data(g).write(to: URL(fileURLWithPath: path + ".gz")); gz = g.count }
+                let cache = CompressionCache(directory: options.cacheDirectory)
+                for codec in [CompressionCache.Codec.br, .gz] {
+                    let r = try cache.compressed(e.bytes, digest: hex, codec: codec, limit: limit)
+                    if r.cached { cached += 1 } else { compressed += 1 }
+                    guard let c = r.bytes else { continue }
+                    try Data(c).write(to: URL(fileURLWithPath: path + (codec == .br ? ".br" : ".gz")))
+                    if codec == .br { br = c.count } else { gz = c.count }
+                }
             }
-            let hex = SHA256.hash(data: e.bytes).map { String(format: "%02x", $0) }.joined()
-            return .success(Written(sha256: hex, br: br, gz: gz))
+            return .success(Written(sha256: hex, br: br, gz: gz, compressed: compressed, cached: cached))
         } catch {
             return .failure("cannot be written: \(error)")
         }

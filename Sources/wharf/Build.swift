@@ -35,7 +35,10 @@ struct Build: ParsableCommand {
     @Flag(help: "Fail on references to missing files and on reference cycles.")
     var strict = false
 
-    @Flag(help: "Accepted for scripts; the output directory is always rebuilt from scratch.")
+    @Option(name: .customLong("cache-dir"), help: "Build cache, kept between builds outside DIST (default .wharf-cache/build; \"off\": none).")
+    var cacheDirectory = ".wharf-cache/build"
+
+    @Flag(help: "Empty the build cache first (DIST is always rebuilt as a whole).")
     var clean = false
 
     func validate() throws {
@@ -55,6 +58,8 @@ struct Build: ParsableCommand {
         if let b = c.build.compressMinBytes { options.compressMinBytes = b }
         options.jobs = jobs ?? ProcessInfo.processInfo.activeProcessorCount
         options.strict = strict
+        options.cacheDirectory = cacheDirectory == "off" ? nil : cacheDirectory
+        if clean, cacheDirectory != "off" { try? FileManager.default.removeItem(atPath: cacheDirectory) }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw ValidationError("SRC \(source) is not a directory")
@@ -75,6 +80,7 @@ struct Build: ParsableCommand {
     static func summary(_ r: Builder.Report, out: String) -> String {
         func kb(_ n: Int) -> String { String(format: "%.1f KiB", Double(n) / 1024) }
         var s = "\(r.failed ? "failed" : "built") \(out): \(r.files) files (\(kb(r.bytesIn))), \(r.fingerprinted) fingerprinted, build id \(r.buildID)\n"
+        s += "  compressions: \(r.compressions.run) run, \(r.compressions.cached) from the build cache\n"
         s += "  br:   \(r.brotli.files) files, \(kb(r.brotli.before)) → \(kb(r.brotli.after))\n"
         s += "  gzip: \(r.gzip.files) files, \(kb(r.gzip.before)) → \(kb(r.gzip.after))\n"
         s += String(format: "  %d problem(s), %.2f s", r.problems.count, r.seconds)
@@ -88,6 +94,7 @@ struct Build: ParsableCommand {
             "gzip": ["files": r.gzip.files, "before": r.gzip.before, "after": r.gzip.after],
             "problems": r.problems.map { ["path": $0.path, "message": $0.message, "severity": $0.severity.rawValue] },
             "seconds": (r.seconds * 1000).rounded() / 1000,
+            "compressions": ["run": r.compressions.run, "cached": r.compressions.cached],
         ]
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return String(decoding: data, as: UTF8.self)

@@ -37,6 +37,7 @@ import WharfCompression
         var options = BuildOptions()
         options.jobs = 2
         options.strict = strict
+        options.cacheDirectory = root.appendingPathComponent("cache").path
         return Builder(source: root.appendingPathComponent("src").path, destination: root.appendingPathComponent("dist").path,
                        options: options).run()
     }
@@ -122,7 +123,22 @@ import WharfCompression
         _ = Self.build(root)
         #expect(try Self.tree(root.appendingPathComponent("dist")) == first)
         // No staging directories left beside DIST.
-        #expect(try FileManager.default.contentsOfDirectory(atPath: root.path).sorted() == ["dist", "src"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root.path).sorted() == ["cache", "dist", "src"])
+    }
+
+    @Test func aRebuildCompressesOnlyWhatChanged() throws {
+        let root = try Self.site()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let cold = Self.build(root)
+        #expect(cold.compressions.run > 0 && cold.compressions.cached == 0)
+        let warm = Self.build(root)
+        #expect(warm.compressions.run == 0 && warm.compressions.cached == cold.compressions.run)
+        // base.css is too small to compress, but app.css imports it (its bytes change with the new
+        // name) and index.html links app.css: two files, br and gzip each.
+        try "@font-face { font-family: y; src: url(\"/fonts/x.woff2\") }\n".write(
+            to: root.appendingPathComponent("src/css/base.css"), atomically: true, encoding: .utf8)
+        let touched = Self.build(root)
+        #expect(touched.compressions.run == 4, "\(touched.compressions)")
     }
 
     @Test func precompressedSiblingsDecodeAndAreNoLargerThanTheStockTools() throws {
@@ -155,7 +171,7 @@ import WharfCompression
         let report = Self.build(root, strict: true)
         #expect(report.failed && report.problems.contains { $0.severity == .error && $0.message.contains("img/missing.png") })
         #expect(try Self.tree(root.appendingPathComponent("dist")) == before)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: root.path).sorted() == ["dist", "src"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root.path).sorted() == ["cache", "dist", "src"])
     }
 
     @Test func resolvingReferences() {
