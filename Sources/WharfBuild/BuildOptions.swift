@@ -28,6 +28,11 @@ public struct BuildOptions: Sendable {
         "/manifest.json", "/sw.js", "/service-worker.js",
     ].map { try! GlobPattern($0) }
 
+    /// Everything that decides output bytes besides the sources, as one string for the manifest.
+    var outputSettings: String {
+        "v1 br=q11w24 gz=9 ratio=\(compressMinRatio) min=\(compressMinBytes) fp=\(fingerprint.map(\.pattern)) ex=\(fingerprintExclude.map(\.pattern))"
+    }
+
     func fingerprints(_ path: String) -> Bool {
         fingerprint.contains { $0.matches(path) } && !fingerprintExclude.contains { $0.matches(path) }
             && !CachePolicy.isFingerprinted(fileName: String(path.split(separator: "/").last ?? ""))

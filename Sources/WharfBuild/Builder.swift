@@ -23,6 +23,8 @@ public struct Builder {
         public var bytesIn = 0
         /// Compressions run in this build, and those answered from the build cache.
         public var compressions = (run: 0, cached: 0)
+        /// Outputs hard-linked from the previous DIST because their bytes did not change.
+        public var reused = 0
         public var brotli = (files: 0, before: 0, after: 0)
         public var gzip = (files: 0, before: 0, after: 0)
         public var problems: [BuildProblem] = []
@@ -71,8 +73,8 @@ public struct Builder {
         // 2. References, resolved to the tree's files.
         for path in entries.keys.sorted() {
             let e = entries[path]!
-            guard let kind = References.kind(of: path), let text = String(validating: e.bytes, as: UTF8.self) else { continue }
-            for ref in References.find(in: text, kind: kind) {
+            guard let kind = References.kind(of: path) else { continue }
+            for ref in References.find(in: e.bytes, kind: kind) {
                 guard let (target, _) = References.split(ref.text) else { continue }
                 guard let resolved = Self.resolve(target, from: path) else {
                     report.problems.append(BuildProblem(path, "reference \(ref.text) leaves the site's root",
@@ -119,7 +121,8 @@ public struct Builder {
         let parent = (destination as NSString).deletingLastPathComponent
         let staging = (parent.isEmpty ? "." : parent) + "/.\((destination as NSString).lastPathComponent).building-\(UUID().uuidString)"
         let outputs = entries.values.sorted { $0.outputPath < $1.outputPath }
-        let results = Self.writeAll(outputs, into: staging, options: options)
+        let previous = Manifest.settings(inTreeAt: destination) == options.outputSettings ? destination : nil
+        let results = Self.writeAll(outputs, into: staging, previous: previous, options: options)
         var manifest: [String: Manifest.Asset] = [:]
         for (e, r) in zip(outputs, results) {
             switch r {
@@ -127,6 +130,7 @@ public struct Builder {
                 report.problems.append(BuildProblem(e.path, message, severity: .error))
             case .success(let w):
                 report.compressions.run += w.compressed
+                if w.reused { report.reused += 1 }
                 report.compressions.cached += w.cached
                 if let b = w.br { report.brotli.files += 1; report.brotli.before += e.bytes.count; report.brotli.after += b }
                 if let g = w.gz { report.gzip.files += 1; report.gzip.before += e.bytes.count; report.gzip.after += g }
@@ -135,7 +139,7 @@ public struct Builder {
                     encodings: [w.br.map { _ in "br" }, w.gz.map { _ in "gzip" }].compactMap { $0 })
             }
         }
-        let built = Manifest(assets: manifest)
+        let built = Manifest(assets: manifest, settings: options.outputSettings)
         report.buildID = built.buildID
         do {
             try Data(built.encoded()).write(to: URL(fileURLWithPath: staging + "/asset-manifest.json"))
@@ -219,9 +223,7 @@ public struct Builder {
         }
         out.append(contentsOf: entry.bytes[at...])
         // The next pass over this file sees the new text: find its references again.
-        if let text = String(validating: out, as: UTF8.self), let kind = References.kind(of: entry.path) {
-            entry.references = References.find(in: text, kind: kind)
-        }
+        if let kind = References.kind(of: entry.path) { entry.references = References.find(in: out, kind: kind) }
         return out
     }
 
@@ -277,6 +279,7 @@ public struct Builder {
         let gz: Int?
         var compressed = 0
         var cached = 0
+        var reused = false
     }
 
     enum Outcome {
@@ -285,25 +288,26 @@ public struct Builder {
     }
 
     /// Writes every output (and its `.br`/`.gz` when they pay) on `options.jobs` threads.
-    static func writeAll(_ outputs: [Entry], into staging: String, options: BuildOptions) -> [Outcome] {
+    static func writeAll(_ outputs: [Entry], into staging: String, previous: String?, options: BuildOptions) -> [Outcome] {
         let results = ResultBox(count: outputs.count)
         let next = IndexCounter()
         DispatchQueue.concurrentPerform(iterations: max(1, min(options.jobs, outputs.count))) { _ in
             while let i = next.take(below: outputs.count) {
-                results.set(i, write(outputs[i], into: staging, options: options))
+                results.set(i, write(outputs[i], into: staging, previous: previous, options: options))
             }
         }
         return results.values
     }
 
-    static func write(_ e: Entry, into staging: String, options: BuildOptions) -> Outcome {
+    static func write(_ e: Entry, into staging: String, previous: String?, options: BuildOptions) -> Outcome {
         let path = staging + e.outputPath
         do {
             try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            if let previous, let reused = reuse(e, from: previous + e.outputPath, at: path) { return .success(reused) }
             try Data(e.bytes).write(to: URL(fileURLWithPath: path))
             var br: Int?, gz: Int?
             var compressed = 0, cached = 0
-            let hex = SHA256.hash(data: e.bytes).map { String(format: "%02x", $0) }.joined()
+            let hex = SHA256.hash(data: e.bytes).hex
             let type = MediaType.contentType(forPath: e.outputPath)
             if MediaType.isCompressible(contentType: type), e.bytes.count >= options.compressMinBytes {
                 let limit = Double(e.bytes.count) * options.compressMinRatio
@@ -322,6 +326,27 @@ public struct Builder {
         }
     }
 
+    /// The previous build's file, hard-linked instead of written when its bytes are this build's
+    /// (a fingerprinted name is its content; anything else is compared), with its `.br`/`.gz`:
+    /// an unchanged rebuild creates no new file data, and removing the old tree frees none.
+    static func reuse(_ e: Entry, from old: String, at path: String) -> Written? {
+        guard let size = (try? FileManager.default.attributesOfItem(atPath: old))?[.size] as? Int, size == e.bytes.count else { return nil }
+        if !e.fingerprinted || e.outputPath == e.path {
+            guard let data = FileManager.default.contents(atPath: old), data.elementsEqual(e.bytes) else { return nil }
+        }
+        guard link(old, path) == 0 else { return nil }
+        var sizes: [Int?] = []
+        for suffix in [".br", ".gz"] {
+            let sibling = old + suffix
+            if let n = (try? FileManager.default.attributesOfItem(atPath: sibling))?[.size] as? Int, link(sibling, path + suffix) == 0 {
+                sizes.append(n)
+            } else {
+                sizes.append(nil)
+            }
+        }
+        return Written(sha256: SHA256.hash(data: e.bytes).hex, br: sizes[0], gz: sizes[1], reused: true)
+    }
+
     /// Puts `staging` at `destination`: the old tree is moved aside, the new one renamed into
     /// place, the old one removed. A reader sees the old tree or the new one, never a mix (for a
     /// moment, between the two renames, no tree at all).
@@ -337,6 +362,16 @@ public struct Builder {
         }
         try? FileManager.default.removeItem(atPath: old)
         return nil
+    }
+}
+
+extension Sequence where Element == UInt8 {
+    /// Lower-case hexadecimal.
+    var hex: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        for b in self { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 15)]) }
+        return String(decoding: out, as: UTF8.self)
     }
 }
 

@@ -19,55 +19,114 @@ enum References {
     }
 
     static func find(in text: String, kind: Kind) -> [Reference] {
-        let utf8 = Array(text.utf8)
-        var out: [Reference] = []
-        func add(_ r: Range<String.Index>) {
-            let lo = text.utf8.distance(from: text.utf8.startIndex, to: r.lowerBound)
-            let hi = text.utf8.distance(from: text.utf8.startIndex, to: r.upperBound)
-            let s = String(decoding: utf8[lo..<hi], as: UTF8.self)
-            if !s.trimmingWhitespace.isEmpty { out.append(Reference(range: lo..<hi, text: s)) }
-        }
-        switch kind {
-        case .html:
-            for m in text.matches(of: /(?i)\b(?:src|href|poster|data-src)\s*=\s*(?:"([^"]*)"|'([^']*)')/) {
-                if let r = m.output.1?.startIndex, let e = m.output.1?.endIndex { add(r..<e) }
-                if let r = m.output.2?.startIndex, let e = m.output.2?.endIndex { add(r..<e) }
-            }
-            for m in text.matches(of: /(?i)\bsrcset\s*=\s*(?:"([^"]*)"|'([^']*)')/) {
-                guard let list = m.output.1 ?? m.output.2 else { continue }
-                // Candidates: "url [descriptor]" separated by commas.
-                for c in list.matches(of: /(?:^|,)\s*([^\s,][^\s]*)/) { add(c.output.1.startIndex..<c.output.1.endIndex) }
-            }
-            out += cssReferences(text, add: false)
-        case .css:
-            out += cssReferences(text, add: true)
-        case .js:
-            break
-        }
-        for m in text.matches(of: /(?m)(?:\/\/|\/\*)[#@]\s*sourceMappingURL=([^\s*]+)/) {
-            add(m.output.1.startIndex..<m.output.1.endIndex)
-        }
-        return out.sorted { $0.range.lowerBound < $1.range.lowerBound }
+        find(in: Array(text.utf8), kind: kind)
     }
 
-    /// `url(…)` everywhere, and in stylesheets `@import "…"`.
-    private static func cssReferences(_ text: String, add imports: Bool) -> [Reference] {
+    /// A byte scanner, not regular expressions: a build reads every stylesheet and script of
+    /// the site, and Swift's Regex runs at a few MB/s.
+    static func find(in bytes: [UInt8], kind: Kind) -> [Reference] {
         var out: [Reference] = []
-        let base = text.utf8.startIndex
-        func ref(_ s: Substring) {
-            let lo = text.utf8.distance(from: base, to: s.startIndex)
-            let hi = text.utf8.distance(from: base, to: s.endIndex)
-            if !s.trimmingWhitespace.isEmpty { out.append(Reference(range: lo..<hi, text: String(s))) }
+        func add(_ lo: Int, _ hi: Int) {
+            var lo = lo, hi = hi
+            while lo < hi, isSpace(bytes[lo]) { lo += 1 }
+            while hi > lo, isSpace(bytes[hi - 1]) { hi -= 1 }
+            if lo < hi { out.append(Reference(range: lo..<hi, text: String(decoding: bytes[lo..<hi], as: UTF8.self))) }
         }
-        for m in text.matches(of: /(?i)url\(\s*(?:"([^"]*)"|'([^']*)'|([^'")\s][^)\s]*))\s*\)/) {
-            if let s = m.output.1 ?? m.output.2 ?? m.output.3 { ref(s) }
-        }
-        if imports {
-            for m in text.matches(of: /(?i)@import\s+(?:"([^"]*)"|'([^']*)')/) {
-                if let s = m.output.1 ?? m.output.2 { ref(s) }
+        let n = bytes.count
+        let quote = UInt8(ascii: "\""), apostrophe = UInt8(ascii: "'")
+        var i = 0
+        while i < n {
+            let b = bytes[i]
+            // url( … )
+            if b | 0x20 == UInt8(ascii: "u"), kind != .js, matches(bytes, i, "url(") {
+                var j = i + 4
+                while j < n, isSpace(bytes[j]) { j += 1 }
+                if j < n, bytes[j] == quote || bytes[j] == apostrophe {
+                    if let e = index(of: bytes[j], in: bytes, from: j + 1) { add(j + 1, e); i = e + 1; continue }
+                } else if let e = index(of: UInt8(ascii: ")"), in: bytes, from: j) {
+                    add(j, e); i = e + 1; continue
+                }
             }
+            // @import "…"
+            if b == UInt8(ascii: "@"), kind == .css, matches(bytes, i, "@import") {
+                var j = i + 7
+                while j < n, isSpace(bytes[j]) { j += 1 }
+                if j < n, bytes[j] == quote || bytes[j] == apostrophe, let e = index(of: bytes[j], in: bytes, from: j + 1) {
+                    add(j + 1, e); i = e + 1; continue
+                }
+            }
+            // name="…" for the HTML attributes that hold URLs
+            if b == UInt8(ascii: "="), kind == .html, let name = attributeName(bytes, before: i) {
+                var j = i + 1
+                while j < n, isSpace(bytes[j]) { j += 1 }
+                if j < n, bytes[j] == quote || bytes[j] == apostrophe, let e = index(of: bytes[j], in: bytes, from: j + 1) {
+                    if name == "srcset" {
+                        // Candidates "url [descriptor]", comma-separated.
+                        var k = j + 1
+                        while k < e {
+                            while k < e, isSpace(bytes[k]) || bytes[k] == UInt8(ascii: ",") { k += 1 }
+                            let start = k
+                            while k < e, !isSpace(bytes[k]), !(bytes[k] == UInt8(ascii: ",") && (k + 1 == e || isSpace(bytes[k + 1]))) { k += 1 }
+                            if k > start { add(start, k) }
+                            while k < e, bytes[k] != UInt8(ascii: ",") { k += 1 }
+                        }
+                    } else {
+                        add(j + 1, e)
+                    }
+                    i = e + 1
+                    continue
+                }
+            }
+            // //# sourceMappingURL=… and /*# sourceMappingURL=… */
+            if b == UInt8(ascii: "s"), i >= 3, bytes[i - 1] == UInt8(ascii: " ") || bytes[i - 1] == UInt8(ascii: "#") || bytes[i - 1] == UInt8(ascii: "@"),
+               matches(bytes, i, "sourceMappingURL=") {
+                var j = i + 17
+                let start = j
+                while j < n, !isSpace(bytes[j]), bytes[j] != UInt8(ascii: "*") { j += 1 }
+                add(start, j)
+                i = j
+                continue
+            }
+            i += 1
         }
         return out
+    }
+
+    static let urlAttributes: Set<String> = ["src", "href", "poster", "data-src", "srcset"]
+
+    /// The attribute name right before `=` at `at` (spaces allowed), lower-cased, when it is one
+    /// that holds URLs and starts after whitespace.
+    private static func attributeName(_ bytes: [UInt8], before at: Int) -> String? {
+        var e = at
+        while e > 0, isSpace(bytes[e - 1]) { e -= 1 }
+        var s = e
+        while s > 0, (bytes[s - 1] | 0x20 >= UInt8(ascii: "a") && bytes[s - 1] | 0x20 <= UInt8(ascii: "z")) || bytes[s - 1] == UInt8(ascii: "-") { s -= 1 }
+        guard e - s >= 3, e - s <= 8, s > 0, isSpace(bytes[s - 1]) else { return nil }
+        let name = String(decoding: bytes[s..<e].map { $0 | 0x20 }, as: UTF8.self)
+        return urlAttributes.contains(name) ? name : nil
+    }
+
+    private static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D || b == 0x0C }
+
+    /// The next `byte` from `from`; a quoted URL does not span lines.
+    private static func index(of byte: UInt8, in bytes: [UInt8], from: Int) -> Int? {
+        var k = from
+        while k < bytes.count {
+            if bytes[k] == byte { return k }
+            if bytes[k] == 0x0A, byte != UInt8(ascii: ")") { return nil }
+            k += 1
+        }
+        return nil
+    }
+
+    /// Whether `literal` (ASCII; matched case-insensitively) starts at `at`.
+    private static func matches(_ bytes: [UInt8], _ at: Int, _ literal: StaticString) -> Bool {
+        let count = literal.utf8CodeUnitCount
+        guard at + count <= bytes.count else { return false }
+        return literal.withUTF8Buffer { lit in
+            for k in 0..<count where bytes[at + k] | 0x20 != lit[k] | 0x20 { return false }
+            return true
+        }
     }
 
     /// The part of a reference that names a file, and what follows it (`?query#fragment`);

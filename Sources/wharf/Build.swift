@@ -80,7 +80,7 @@ struct Build: ParsableCommand {
     static func summary(_ r: Builder.Report, out: String) -> String {
         func kb(_ n: Int) -> String { String(format: "%.1f KiB", Double(n) / 1024) }
         var s = "\(r.failed ? "failed" : "built") \(out): \(r.files) files (\(kb(r.bytesIn))), \(r.fingerprinted) fingerprinted, build id \(r.buildID)\n"
-        s += "  compressions: \(r.compressions.run) run, \(r.compressions.cached) from the build cache\n"
+        s += "  compressions: \(r.compressions.run) run, \(r.compressions.cached) from the build cache; \(r.reused) outputs unchanged\n"
         s += "  br:   \(r.brotli.files) files, \(kb(r.brotli.before)) → \(kb(r.brotli.after))\n"
         s += "  gzip: \(r.gzip.files) files, \(kb(r.gzip.before)) → \(kb(r.gzip.after))\n"
         s += String(format: "  %d problem(s), %.2f s", r.problems.count, r.seconds)
@@ -94,7 +94,7 @@ struct Build: ParsableCommand {
             "gzip": ["files": r.gzip.files, "before": r.gzip.before, "after": r.gzip.after],
             "problems": r.problems.map { ["path": $0.path, "message": $0.message, "severity": $0.severity.rawValue] },
             "seconds": (r.seconds * 1000).rounded() / 1000,
-            "compressions": ["run": r.compressions.run, "cached": r.compressions.cached],
+            "compressions": ["run": r.compressions.run, "cached": r.compressions.cached], "reused": r.reused,
         ]
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return String(decoding: data, as: UTF8.self)

@@ -132,7 +132,12 @@ import WharfCompression
         let cold = Self.build(root)
         #expect(cold.compressions.run > 0 && cold.compressions.cached == 0)
         let warm = Self.build(root)
-        #expect(warm.compressions.run == 0 && warm.compressions.cached == cold.compressions.run)
+        // Nothing changed: every output is the previous build's file, linked, not written.
+        #expect(warm.compressions.run == 0 && warm.reused == warm.files)
+        // Without the previous DIST, the build cache still spares every compression.
+        try FileManager.default.removeItem(at: root.appendingPathComponent("dist"))
+        let fresh = Self.build(root)
+        #expect(fresh.compressions.run == 0 && fresh.compressions.cached == cold.compressions.run && fresh.reused == 0)
         // base.css is too small to compress, but app.css imports it (its bytes change with the new
         // name) and index.html links app.css: two files, br and gzip each.
         try "@font-face { font-family: y; src: url(\"/fonts/x.woff2\") }\n".write(
