@@ -43,6 +43,8 @@ public struct Builder {
         var references: [References.Reference] = []
         /// Fingerprinted files this one references (paths), for the dependency order.
         var dependencies: [String] = []
+        /// SHA-256 of `bytes` as they are written, when already computed for the name.
+        var digest: [UInt8]?
 
         init(path: String, bytes: [UInt8], fingerprinted: Bool) {
             self.path = path
@@ -105,6 +107,7 @@ public struct Builder {
             for m in members where m.fingerprinted {
                 let digest = Array(SHA256.hash(data: unit + m.bytes))
                 m.outputPath = Self.fingerprintedName(m.path, digest: digest)
+                if members.count == 1 { m.digest = digest }
                 report.fingerprinted += 1
             }
             if members.count > 1 {
@@ -289,6 +292,11 @@ public struct Builder {
 
     /// Writes every output (and its `.br`/`.gz` when they pay) on `options.jobs` threads.
     static func writeAll(_ outputs: [Entry], into staging: String, previous: String?, options: BuildOptions) -> [Outcome] {
+        // Directories once, up front, not a create-with-intermediates per file.
+        for directory in Set(outputs.map { (staging + $0.outputPath as NSString).deletingLastPathComponent }).sorted() {
+            try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        try? FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
         let results = ResultBox(count: outputs.count)
         let next = IndexCounter()
         DispatchQueue.concurrentPerform(iterations: max(1, min(options.jobs, outputs.count))) { _ in
@@ -302,12 +310,11 @@ public struct Builder {
     static func write(_ e: Entry, into staging: String, previous: String?, options: BuildOptions) -> Outcome {
         let path = staging + e.outputPath
         do {
-            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             if let previous, let reused = reuse(e, from: previous + e.outputPath, at: path) { return .success(reused) }
             try Data(e.bytes).write(to: URL(fileURLWithPath: path))
             var br: Int?, gz: Int?
             var compressed = 0, cached = 0
-            let hex = SHA256.hash(data: e.bytes).hex
+            let hex = (e.digest ?? Array(SHA256.hash(data: e.bytes))).hex
             let type = MediaType.contentType(forPath: e.outputPath)
             if MediaType.isCompressible(contentType: type), e.bytes.count >= options.compressMinBytes {
                 let limit = Double(e.bytes.count) * options.compressMinRatio
@@ -330,7 +337,7 @@ public struct Builder {
     /// (a fingerprinted name is its content; anything else is compared), with its `.br`/`.gz`:
     /// an unchanged rebuild creates no new file data, and removing the old tree frees none.
     static func reuse(_ e: Entry, from old: String, at path: String) -> Written? {
-        guard let size = (try? FileManager.default.attributesOfItem(atPath: old))?[.size] as? Int, size == e.bytes.count else { return nil }
+        guard fileSize(old) == e.bytes.count else { return nil }
         if !e.fingerprinted || e.outputPath == e.path {
             guard let data = FileManager.default.contents(atPath: old), data.elementsEqual(e.bytes) else { return nil }
         }
@@ -338,13 +345,20 @@ public struct Builder {
         var sizes: [Int?] = []
         for suffix in [".br", ".gz"] {
             let sibling = old + suffix
-            if let n = (try? FileManager.default.attributesOfItem(atPath: sibling))?[.size] as? Int, link(sibling, path + suffix) == 0 {
+            if let n = fileSize(sibling), link(sibling, path + suffix) == 0 {
                 sizes.append(n)
             } else {
                 sizes.append(nil)
             }
         }
-        return Written(sha256: SHA256.hash(data: e.bytes).hex, br: sizes[0], gz: sizes[1], reused: true)
+        return Written(sha256: (e.digest ?? Array(SHA256.hash(data: e.bytes))).hex, br: sizes[0], gz: sizes[1], reused: true)
+    }
+
+    /// The size of a regular file, or nil (one `stat`, not Foundation's attribute dictionary).
+    static func fileSize(_ path: String) -> Int? {
+        var st = stat()
+        guard stat(path, &st) == 0, st.st_mode & S_IFMT == S_IFREG else { return nil }
+        return Int(st.st_size)
     }
 
     /// Puts `staging` at `destination`: the old tree is moved aside, the new one renamed into
