@@ -94,7 +94,13 @@ public struct Builder {
             }
         }
 
-        // 3. Fingerprints, dependencies first; a cycle is hashed as one unit.
+        // 3. Fingerprints, dependencies first; a cycle is hashed as one unit. Files that reference
+        //    nothing (most of a site) keep their bytes: hash those on all jobs first.
+        let leaves = entries.values.filter { $0.fingerprinted && $0.references.isEmpty }
+        let next = IndexCounter()
+        DispatchQueue.concurrentPerform(iterations: max(1, min(options.jobs, leaves.count))) { _ in
+            while let i = next.take(below: leaves.count) { leaves[i].digest = Array(SHA256.hash(data: leaves[i].bytes)) }
+        }
         for component in Self.stronglyConnected(entries) {
             let members = component.map { entries[$0]! }
             if members.count > 1 || members[0].dependencies.contains(members[0].path) {
@@ -105,7 +111,8 @@ public struct Builder {
             for m in members { m.bytes = Self.rewrite(m, entries, only: { !component.contains($0) }) }
             let unit = members.count == 1 ? [] : Array(SHA256.hash(data: members.flatMap(\.bytes)))
             for m in members where m.fingerprinted {
-                let digest = Array(SHA256.hash(data: unit + m.bytes))
+                let digest = members.count == 1 && m.references.isEmpty ? m.digest ?? Array(SHA256.hash(data: m.bytes))
+                    : Array(SHA256.hash(data: unit + m.bytes))
                 m.outputPath = Self.fingerprintedName(m.path, digest: digest)
                 if members.count == 1 { m.digest = digest }
                 report.fingerprinted += 1
