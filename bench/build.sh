@@ -90,6 +90,7 @@ busy=$(cpu_busy_percent)
 # --- stock tools: brotli -q 11 and gzip -9 on every compressible file, xargs -P JOBS -------------
 log "stock tools (brotli -q 11 -w 24, gzip -9), -P $JOBS"
 cp -r "$work/site" "$work/stock"
+sync   # every run starts with no writeback of the previous one pending
 t0=$(now_ms)
 find "$work/stock" -type f \( -name '*.css' -o -name '*.js' -o -name '*.svg' -o -name '*.json' -o -name '*.html' \) -size +255c -print0 \
   | xargs -0 -P "$JOBS" -n 64 sh -c 'for f; do brotli -q 11 -w 24 -k -f "$f"; gzip -9 -k -n -f "$f"; done' sh
@@ -97,15 +98,18 @@ stock_ms=$(($(now_ms) - t0))
 
 # --- wharf build: cold (empty cache), unchanged, one stylesheet touched -------------------------
 log "wharf build, cold"
+sync
 t0=$(now_ms)
 "$wharf_bin" build "$work/site" --out "$work/dist" --cache-dir "$work/cache" --jobs "$JOBS" --json >"$out/cold.json"
 cold_ms=$(($(now_ms) - t0))
 log "wharf build, unchanged"
+sync
 t0=$(now_ms)
 "$wharf_bin" build "$work/site" --out "$work/dist" --cache-dir "$work/cache" --jobs "$JOBS" --json >"$out/unchanged.json"
 unchanged_ms=$(($(now_ms) - t0))
 echo ".touched{color:red}" >>"$work/site/css/00/f00000.css"
 log "wharf build, one stylesheet touched"
+sync
 t0=$(now_ms)
 "$wharf_bin" build "$work/site" --out "$work/dist" --cache-dir "$work/cache" --jobs "$JOBS" --json >"$out/touched.json"
 touched_ms=$(($(now_ms) - t0))
