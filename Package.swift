@@ -35,13 +35,16 @@ let package = Package(
         // Fixed-arity wrappers over libvips' NULL-terminated variadic calls (Swift cannot call those).
         // lcms2 (a dependency of libvips-dev) to read embedded profiles' descriptions.
         .target(name: "CWharfVips", dependencies: ["CVips"], linkerSettings: [.linkedLibrary("lcms2")]),
+        // renameat2(RENAME_EXCHANGE), which Swift's Glibc module does not declare.
+        .target(name: "CWharfSys"),
 
         // Pure cores.
         .target(name: "WharfHTTP", swiftSettings: swiftSettings),
         // `wharf build`: fingerprints, reference rewriting, precompression, manifest.
         .target(
             name: "WharfBuild",
-            dependencies: ["WharfHTTP", "WharfCompression", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["CWharfSys", "WharfHTTP", "WharfCompression", "WharfImage", "WharfMedia",
+                           .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         // MP4 parsing and HLS packaging (fMP4 segments, playlists); no I/O but a MediaSource.
@@ -114,7 +117,7 @@ let package = Package(
         // Tests.
         .testTarget(name: "WharfHTTPTests", dependencies: ["WharfHTTP"]),
         .testTarget(name: "WharfMediaTests", dependencies: ["WharfMedia"]),
-        .testTarget(name: "WharfBuildTests", dependencies: ["WharfBuild", "WharfCompression"]),
+        .testTarget(name: "WharfBuildTests", dependencies: ["WharfBuild", "WharfCompression", "WharfHTTP", "WharfImage"]),
         .testTarget(name: "WharfCompressionTests", dependencies: ["WharfCompression"]),
         .testTarget(name: "WharfAssetsTests", dependencies: ["WharfAssets", "WharfCompression"]),
         .testTarget(

@@ -66,9 +66,12 @@ public struct CatalogSnapshot: Sendable {
     public let assets: [String: Asset]
     /// Directory URL paths without their trailing slash (`/docs`), for the 301 to `/docs/`.
     public let directories: Set<String>
-    public init(generation: Int, assets: [String: Asset], directories: Set<String>) {
+    /// The build id of the root's `asset-manifest.json`, when `wharf build` made the root.
+    public let buildID: String?
+    public init(generation: Int, assets: [String: Asset], directories: Set<String>, buildID: String? = nil) {
         self.generation = generation
         self.assets = assets
         self.directories = directories
+        self.buildID = buildID
     }
 }

@@ -17,6 +17,8 @@ public final class CatalogScanner {
     private var last: CatalogSnapshot?
     /// Whether a sibling decompresses to its source, remembered per (sibling, source) version.
     private var siblingVerdicts: [String: SiblingVerdict] = [:]
+    /// The root's `asset-manifest.json`, when `wharf build` wrote one.
+    private var manifest: BuildManifest?
 
     struct SiblingVerdict {
         let sibling: EntityTag
@@ -55,6 +57,11 @@ public final class CatalogScanner {
             let base = url.hasSuffix(".br") || url.hasSuffix(".gz") ? String(url.dropLast(3)) : url
             if rehash(url) || rehash(base) { variantCache[file.realPath] = nil }
         }
+        if let m = files["/" + BuildManifest.fileName] {
+            if manifest?.identity != m.identity { manifest = BuildManifest.load(path: m.realPath, identity: m.identity) }
+        } else {
+            manifest = nil
+        }
 
         // A `name.br` / `name.gz` next to a compressible `name` is a variant of it, not a URL of its own.
         var siblings: [String: [ContentCoding: FoundFile]] = [:]
@@ -82,7 +89,10 @@ public final class CatalogScanner {
             for coding in [ContentCoding.br, .gzip] {
                 guard let sib = siblings[url]?[coding],
                       let v = variant(for: sib, coding: coding, memoryUsed: &memoryUsed, cache: &newCache) else { continue }
-                if verify(v, decodesTo: plain, verdicts: &newVerdicts) {
+                // Both as the build recorded them: the build wrote one from the other.
+                let recorded = manifest?.hash(for: sib.urlPath, identity: sib.identity) != nil
+                    && manifest?.hash(for: file.urlPath, identity: file.identity) != nil
+                if recorded || verify(v, decodesTo: plain, verdicts: &newVerdicts) {
                     precompressed.append(v)
                 }
             }
@@ -97,11 +107,11 @@ public final class CatalogScanner {
         }
         variantCache = newCache
         siblingVerdicts = newVerdicts
-        if let last, Self.same(last.assets, assets), last.directories == directories {
+        if let last, Self.same(last.assets, assets), last.directories == directories, last.buildID == manifest?.buildID {
             return nil
         }
         generation += 1
-        let snapshot = CatalogSnapshot(generation: generation, assets: assets, directories: directories)
+        let snapshot = CatalogSnapshot(generation: generation, assets: assets, directories: directories, buildID: manifest?.buildID)
         last = snapshot
         return snapshot
     }
@@ -124,12 +134,14 @@ public final class CatalogScanner {
             let before = try handle.identity()
             let body: AssetBody
             let hash: String
+            // A file as `wharf build` recorded it is not hashed again.
+            let recorded = manifest?.hash(for: file.urlPath, identity: before)
             if inMemory {
                 let bytes = try handle.readAll(size: before.size)
-                hash = ContentHash.of(bytes)
+                hash = recorded ?? ContentHash.of(bytes)
                 body = .memory(bytes)
             } else {
-                hash = try ContentHash.of(handle, size: before.size)
+                hash = try recorded ?? ContentHash.of(handle, size: before.size)
                 body = .file(handle)
             }
             let after = try handle.identity()

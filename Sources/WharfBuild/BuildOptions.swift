@@ -1,4 +1,5 @@
 import WharfHTTP
+import WharfImage
 
 /// What `wharf build` does, from flags and `[build]` in `wharf.toml`.
 public struct BuildOptions: Sendable {
@@ -16,6 +17,18 @@ public struct BuildOptions: Sendable {
     public var cacheDirectory: String? = ".wharf-cache/build"
     /// Missing references and reference cycles fail the build instead of being reported.
     public var strict = false
+    /// Images given responsive variants (an empty list: none).
+    public var images: [GlobPattern] = BuildOptions.defaultImages
+    /// Widths of the variants; never wider than the source.
+    public var imageWidths = [320, 640, 960, 1280, 1920]
+    /// Formats of the variants, in the order the manifest lists them.
+    public var imageFormats: [ImageFormat] = [.avif, .webp]
+    /// Quality, effort and limits: the server's `[image]` settings, so both make the same bytes.
+    public var imageOptions = ImageOptions()
+    /// MP4s packaged into static HLS renditions (none unless configured).
+    public var hls: [GlobPattern] = []
+    /// Target segment duration of those renditions, seconds.
+    public var hlsSegmentDuration = 6.0
 
     public init() {}
 
@@ -28,9 +41,13 @@ public struct BuildOptions: Sendable {
         "/manifest.json", "/sw.js", "/service-worker.js",
     ].map { try! GlobPattern($0) }
 
+    public static let defaultImages: [GlobPattern] = ["*.{jpg,jpeg,png,webp}"].map { try! GlobPattern($0) }
+
     /// Everything that decides output bytes besides the sources, as one string for the manifest.
     var outputSettings: String {
-        "v1 br=q11w24 gz=9 ratio=\(compressMinRatio) min=\(compressMinBytes) fp=\(fingerprint.map(\.pattern)) ex=\(fingerprintExclude.map(\.pattern))"
+        "v2 br=q11w24 gz=9 ratio=\(compressMinRatio) min=\(compressMinBytes) fp=\(fingerprint.map(\.pattern)) ex=\(fingerprintExclude.map(\.pattern))"
+            + " img=\(images.map(\.pattern)) w=\(imageWidths) f=\(imageFormats.map(\.rawValue))"
+            + " hls=\(hls.map(\.pattern)) seg=\(hlsSegmentDuration) hlsv=\(HLSPackaging.version)"
     }
 
     func fingerprints(_ path: String) -> Bool {

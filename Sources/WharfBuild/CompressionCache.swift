@@ -33,12 +33,12 @@ struct CompressionCache: Sendable {
             return (Double(c.count) <= limit ? c : nil, true)
         }
         let c = try codec.compress(bytes)
-        store(Data(c), at: base)
+        Self.store(Data(c), at: base)
         return (Double(c.count) <= limit ? c : nil, false)
     }
 
     /// Writes temp + rename; a failure only costs a recompression next time.
-    private func store(_ data: Data, at path: String) {
+    static func store(_ data: Data, at path: String) {
         let dir = (path as NSString).deletingLastPathComponent
         let temporary = path + ".tmp-\(UUID().uuidString)"
         do {

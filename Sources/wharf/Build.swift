@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import WharfBuild
 import WharfHTTP
+import WharfImage
 import WharfServer
 
 /// `wharf build`: the build-time asset optimizer a site's build script runs before a deploy.
@@ -12,8 +13,10 @@ struct Build: ParsableCommand {
             Files matched by build.fingerprint get content-hashed names (app.3f9a2c1b.css) and every \
             reference to them in HTML, CSS and source-map comments is rewritten; compressible files get \
             .br (quality 11) and .gz (level 9) when those are at most build.compress_min_ratio of the \
-            original. DIST is replaced only when the whole build succeeded. Exit status: 0 built; 1 some \
-            files failed (each named); 2 usage.
+            original; images matched by build.images get AVIF and WebP variants at build.image_widths; \
+            MP4s matched by build.hls get a static HLS rendition. DIST is replaced only when the whole \
+            build succeeded. Progress goes to standard error (a bar on a terminal, a line every 5 s \
+            otherwise). Exit status: 0 built; 1 some files failed (each named); 2 usage.
             """
     )
 
@@ -56,6 +59,13 @@ struct Build: ParsableCommand {
         if let globs = c.build.fingerprintExclude { options.fingerprintExclude = globs.map { try! GlobPattern($0) } }
         if let r = c.build.compressMinRatio { options.compressMinRatio = r }
         if let b = c.build.compressMinBytes { options.compressMinBytes = b }
+        if let globs = c.build.images { options.images = globs.map { try! GlobPattern($0) } }
+        if let w = c.build.imageWidths { options.imageWidths = w }
+        if let f = c.build.imageFormats { options.imageFormats = f.compactMap(ImageFormat.init(rawValue:)) }
+        if let globs = c.build.hls { options.hls = globs.map { try! GlobPattern($0) } }
+        if let d = c.build.hlsSegmentDuration { options.hlsSegmentDuration = d }
+        // The server's [images] quality, effort and limits: the build renders the bytes it would.
+        options.imageOptions = c.images.options
         options.jobs = jobs ?? ProcessInfo.processInfo.activeProcessorCount
         options.strict = strict
         options.cacheDirectory = cacheDirectory == "off" ? nil : cacheDirectory
@@ -64,10 +74,9 @@ struct Build: ParsableCommand {
         guard FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw ValidationError("SRC \(source) is not a directory")
         }
-        let quiet = json
-        let report = Builder(source: source, destination: out, options: options).run { line in
-            if !quiet { FileHandle.standardError.write(Data("build: \(line)\n".utf8)) }
-        }
+        let style: BuildProgress.Style = json ? .off : isatty(2) == 1 ? .bar : .lines(interval: 5)
+        let progress = BuildProgress(style: style) { FileHandle.standardError.write(Data($0.utf8)) }
+        let report = Builder(source: source, destination: out, options: options, progress: progress).run()
         if json {
             print(Self.json(report))
         } else {
@@ -78,11 +87,27 @@ struct Build: ParsableCommand {
     }
 
     static func summary(_ r: Builder.Report, out: String) -> String {
-        func kb(_ n: Int) -> String { String(format: "%.1f KiB", Double(n) / 1024) }
-        var s = "\(r.failed ? "failed" : "built") \(out): \(r.files) files (\(kb(r.bytesIn))), \(r.fingerprinted) fingerprinted, build id \(r.buildID)\n"
-        s += "  compressions: \(r.compressions.run) run, \(r.compressions.cached) from the build cache; \(r.reused) outputs unchanged\n"
-        s += "  br:   \(r.brotli.files) files, \(kb(r.brotli.before)) → \(kb(r.brotli.after))\n"
-        s += "  gzip: \(r.gzip.files) files, \(kb(r.gzip.before)) → \(kb(r.gzip.after))\n"
+        func size(_ n: Int) -> String {
+            n < 1 << 20 ? String(format: "%.1f KiB", Double(n) / 1024) : String(format: "%.1f MiB", Double(n) / 1_048_576)
+        }
+        func pad(_ s: String, _ n: Int, right: Bool = false) -> String {
+            s.count >= n ? s : right ? String(repeating: " ", count: n - s.count) + s : s + String(repeating: " ", count: n - s.count)
+        }
+        var s = "\(r.failed ? "failed, DIST left as it was:" : "built") \(out): \(r.files) files, \(r.fingerprinted) fingerprinted, build id \(r.buildID)\n\n"
+        s += "  \(pad("kind", 6)) \(pad("files", 7, right: true)) \(pad("bytes", 11, right: true)) \(pad("br", 11, right: true)) \(pad("gzip", 11, right: true))\n"
+        for kind in ["html", "css", "js", "image", "font", "media", "other"] {
+            guard let k = r.kinds[kind] else { continue }
+            s += "  \(pad(kind, 6)) \(pad(String(k.files), 7, right: true)) \(pad(size(k.bytes), 11, right: true))"
+                + " \(pad(k.brotli > 0 ? size(k.brotli) : "-", 11, right: true)) \(pad(k.gzip > 0 ? size(k.gzip) : "-", 11, right: true))\n"
+        }
+        s += "\n  br:     \(r.brotli.files) files, \(size(r.brotli.before)) → \(size(r.brotli.after))\n"
+        s += "  gzip:   \(r.gzip.files) files, \(size(r.gzip.before)) → \(size(r.gzip.after))\n"
+        if r.images.sources > 0 {
+            s += "  images: \(r.images.sources) images, \(size(r.images.before)) → \(r.images.variants) variants, \(size(r.images.after))"
+                + " (\(r.images.rendered) rendered, \(r.images.cached) from the build cache, \(r.images.reused) unchanged)\n"
+        }
+        if r.hls.renditions > 0 { s += "  hls:    \(r.hls.renditions) renditions, \(r.hls.files) files\n" }
+        s += "  work:   \(r.read) files read, \(r.compressions.run) compressions run, \(r.compressions.cached) from the build cache, \(r.reused) outputs unchanged\n"
         s += String(format: "  %d problem(s), %.2f s", r.problems.count, r.seconds)
         return s
     }
@@ -94,7 +119,11 @@ struct Build: ParsableCommand {
             "gzip": ["files": r.gzip.files, "before": r.gzip.before, "after": r.gzip.after],
             "problems": r.problems.map { ["path": $0.path, "message": $0.message, "severity": $0.severity.rawValue] },
             "seconds": (r.seconds * 1000).rounded() / 1000,
-            "compressions": ["run": r.compressions.run, "cached": r.compressions.cached], "reused": r.reused,
+            "compressions": ["run": r.compressions.run, "cached": r.compressions.cached], "reused": r.reused, "read": r.read,
+            "images": ["sources": r.images.sources, "variants": r.images.variants, "rendered": r.images.rendered,
+                       "cached": r.images.cached, "reused": r.images.reused, "before": r.images.before, "after": r.images.after],
+            "hls": ["renditions": r.hls.renditions, "files": r.hls.files],
+            "kinds": r.kinds.mapValues { ["files": $0.files, "bytes": $0.bytes, "br": $0.brotli, "gzip": $0.gzip] },
         ]
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return String(decoding: data, as: UTF8.self)

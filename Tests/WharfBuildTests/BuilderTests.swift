@@ -98,7 +98,10 @@ import WharfCompression
         let manifest = try JSONSerialization.jsonObject(with: Data(files["asset-manifest.json"]!)) as! [String: Any]
         let assets = manifest["assets"] as! [String: [String: Any]]
         #expect(assets["css/app.css"]?["path"] as? String == css.name)
-        #expect(assets["css/app.css"]?["encodings"] as? [String] == ["br", "gzip"])
+        let encodings = assets["css/app.css"]?["encodings"] as? [String: [String: Any]]
+        #expect(encodings?.keys.sorted() == ["br", "gzip"])
+        #expect(encodings?["br"]?["sha256"] as? String == SHA256Hex.of(files[css.name + ".br"]!))
+        #expect(encodings?["gzip"]?["size"] as? Int == files[css.name + ".gz"]!.count)
         #expect((manifest["build_id"] as? String)?.count == 16)
     }
 

@@ -67,6 +67,11 @@ public enum ConfigLoader {
         Key(name: "build.fingerprint_exclude", kind: .stringList) { c, v in if case .strings(let l) = v { c.build.fingerprintExclude = l } },
         Key(name: "build.compress_min_ratio", kind: .double(0.01...1)) { c, v in if case .double(let d) = v { c.build.compressMinRatio = d } },
         Key(name: "build.compress_min_bytes", kind: .int(0...1 << 30)) { c, v in if case .int(let i) = v { c.build.compressMinBytes = i } },
+        Key(name: "build.images", kind: .stringList) { c, v in if case .strings(let l) = v { c.build.images = l } },
+        Key(name: "build.image_widths", kind: .intList(1...8192)) { c, v in if case .ints(let l) = v { c.build.imageWidths = l } },
+        Key(name: "build.image_formats", kind: .stringList) { c, v in if case .strings(let l) = v { c.build.imageFormats = l } },
+        Key(name: "build.hls", kind: .stringList) { c, v in if case .strings(let l) = v { c.build.hls = l } },
+        Key(name: "build.hls_segment_duration", kind: .double(1...60)) { c, v in if case .double(let d) = v { c.build.hlsSegmentDuration = d } },
         Key(name: "hls.cache_dir", kind: .string) { c, v in if case .string(let s) = v { c.hls.cacheDirectory = s } },
         Key(name: "hls.enabled", kind: .bool) { c, v in if case .bool(let b) = v { c.hls.enabled = b } },
         Key(name: "hls.segment_duration", kind: .double(1...60)) { c, v in if case .double(let d) = v { c.hls.segmentDuration = d } },
@@ -291,7 +296,10 @@ public enum ConfigLoader {
         if key.name == "images.signing_keys", let short = list.firstIndex(where: { $0.utf8.count < 16 }) {
             throw ConfigError(key: key.name, problem: "key \(short + 1) is shorter than 16 bytes")
         }
-        if key.name.hasPrefix("build.fingerprint") {
+        if key.name == "build.image_formats", let bad = list.first(where: { !["avif", "webp", "jpeg", "png"].contains($0) }) {
+            throw ConfigError(key: key.name, problem: "unknown format \"\(bad)\" (known: avif, webp, jpeg, png)")
+        }
+        if key.name.hasPrefix("build.fingerprint") || key.name == "build.images" || key.name == "build.hls" {
             for glob in list {
                 do { _ = try GlobPattern(glob) } catch { throw ConfigError(key: key.name, problem: "bad glob \"\(glob)\": \(error.message)") }
             }

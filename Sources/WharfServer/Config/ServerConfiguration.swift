@@ -49,7 +49,7 @@ public struct ServerConfiguration: Sendable {
     /// Caching of file bodies and compressed variants in memory.
     public struct Cache: Sendable {
         /// Files up to this size are held in memory.
-        public var memoryMaxFileBytes = 256 * 1024
+        public var memoryMaxFileBytes = 64 * 1024
         /// Total memory for file bodies.
         public var memoryBudgetBytes = 256 * 1024 * 1024
         /// Memory for variants compressed on the fly (LRU).
@@ -112,6 +112,11 @@ public struct ServerConfiguration: Sendable {
         public var fingerprintExclude: [String]?
         public var compressMinRatio: Double?
         public var compressMinBytes: Int?
+        public var images: [String]?
+        public var imageWidths: [Int]?
+        public var imageFormats: [String]?
+        public var hls: [String]?
+        public var hlsSegmentDuration: Double?
         public init() {}
     }
     public var build = Build()

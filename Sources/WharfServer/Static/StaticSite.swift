@@ -55,6 +55,8 @@ final class StaticSite: Sendable {
         let assets: [String: PreparedAsset]
         let directories: Set<String>
         let notFound: PreparedAsset?
+        /// The build id the prepared responses are tagged with.
+        let buildID: String?
     }
 
     private let table: NIOLockedValueBox<Table>
@@ -84,6 +86,9 @@ final class StaticSite: Sendable {
 
     private static func build(_ snapshot: CatalogSnapshot, previous: Table?, policy: CachePolicy, tagPolicy: TagPolicy,
                               compressMaxFileBytes: Int) -> Table {
+        // The build id of `wharf build`'s manifest tags every response, unless tags.build_id names one.
+        var tagPolicy = tagPolicy
+        if tagPolicy.buildID == nil { tagPolicy.buildID = snapshot.buildID }
         var assets: [String: PreparedAsset] = [:]
         assets.reserveCapacity(snapshot.assets.count)
         var byPath: [String: PreparedAsset] = [:]
@@ -94,7 +99,7 @@ final class StaticSite: Sendable {
                 continue
             }
             let prepared: PreparedAsset
-            if let old = previous?.assets[asset.urlPath], old.asset.urlPath == asset.urlPath,
+            if let old = previous?.assets[asset.urlPath], previous?.buildID == tagPolicy.buildID, old.asset.urlPath == asset.urlPath,
                old.asset.identity.etag == asset.identity.etag,
                old.asset.identity.fileIdentity == asset.identity.fileIdentity,
                old.asset.precompressed.map(\.etag) == asset.precompressed.map(\.etag) {
@@ -106,6 +111,6 @@ final class StaticSite: Sendable {
             assets[url] = prepared
         }
         return Table(generation: snapshot.generation, assets: assets, directories: snapshot.directories,
-                     notFound: assets["/404.html"])
+                     notFound: assets["/404.html"], buildID: tagPolicy.buildID)
     }
 }
