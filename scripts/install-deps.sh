@@ -32,8 +32,9 @@ TEST_PKGS=(curl nghttp2-client openssl brotli chromium fonts-dejavu-core
 #   and flock against concurrent runs (util-linux),
 #   curl for the readiness/size checks, brotli for the precompressed sibling; bench/images.sh
 #   also needs python3-venv (pyvips and thumbor from PyPI go into bench/out/venv, not the system);
-#   bench/purge.sh uses the test group's edges and the sqlite3 shell for the disk's fsync ceiling.
-BENCH_PKGS=(nginx wrk util-linux curl brotli python3-venv sqlite3)
+#   bench/purge.sh uses the test group's edges and the sqlite3 shell for the disk's fsync ceiling;
+#   bench/build.sh drives libvips' own vipsthumbnail (libvips-tools) as the stock image tool.
+BENCH_PKGS=(nginx wrk util-linux curl brotli python3-venv sqlite3 libvips-tools)
 
 usage() { echo "usage: $0 [build] [test] [bench]" >&2; exit 2; }
 

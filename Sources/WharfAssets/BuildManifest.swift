@@ -5,7 +5,7 @@ import Foundation
 /// file's ETag from it instead of reading and hashing the file.
 ///
 /// A recorded hash is trusted only while the file is as the build left it: the same size, and an
-/// mtime no newer than the manifest's (the build writes the manifest last; `rsync -a` and `cp -p`
+/// mtime older than the manifest's (the build writes the manifest last; `rsync -a` and `cp -p`
 /// keep mtimes). A file edited after the build, or copied in later, is hashed as usual.
 public struct BuildManifest: Sendable {
     public let buildID: String
@@ -18,7 +18,7 @@ public struct BuildManifest: Sendable {
 
     /// The content hash recorded for the file at `urlPath` with this identity, if trusted.
     func hash(for urlPath: String, identity file: FileIdentity) -> String? {
-        guard let known = files[urlPath], known.size == file.size, file.mtimeNanos <= identity.mtimeNanos else { return nil }
+        guard let known = files[urlPath], known.size == file.size, file.mtimeNanos < identity.mtimeNanos else { return nil }
         return known.hash
     }
 

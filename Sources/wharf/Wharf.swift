@@ -9,8 +9,9 @@ struct Wharf: AsyncParsableCommand {
         subcommands: [Serve.self, Build.self, Purge.self, SignURL.self, HLS.self]
     )
 
-    /// As ArgumentParser's, except that `wharf purge` exits 2 on a usage error (deploy scripts
-    /// tell usage, auth, provider and reachability failures apart by exit status).
+    /// As ArgumentParser's, except that `wharf purge` and `wharf build` exit 2 on a usage error
+    /// (not 64): deploy and build scripts tell usage, failed files, auth, provider and
+    /// reachability failures apart by exit status.
     static func main() async {
         do {
             var command = try parseAsRoot()
@@ -20,7 +21,7 @@ struct Wharf: AsyncParsableCommand {
                 try command.run()
             }
         } catch {
-            if CommandLine.arguments.dropFirst().first == "purge", exitCode(for: error) == .validationFailure {
+            if ["purge", "build"].contains(CommandLine.arguments.dropFirst().first), exitCode(for: error) == .validationFailure {
                 FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
                 Foundation.exit(Purge.Exit.usage)
             }

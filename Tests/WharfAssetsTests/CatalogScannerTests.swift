@@ -43,6 +43,50 @@ import WharfHTTP
         #expect(first?.contentType == "text/css; charset=utf-8")
     }
 
+    /// `wharf build`'s manifest: hashes it records are used as they are (no read, no hash) while
+    /// the file has the recorded size and is no newer than the manifest; the build id comes along.
+    @Test func aBuildManifestsHashesAreTrustedWhileTheFilesAreAsBuilt() throws {
+        let recorded = String(repeating: "ab", count: 32)   // deliberately not the bytes' hash
+        let brRecorded = String(repeating: "cd", count: 32)
+        try write("app.1a2b3c4d.css", css)
+        try write("app.1a2b3c4d.css.br", Array("not brotli, but recorded".utf8))
+        try write("big.bin", Array(repeating: 7, count: 300_000))
+        let manifest = """
+            {"assets": {"app.css": {"path": "app.1a2b3c4d.css", "size": \(css.count), "sha256": "\(recorded)",
+              "encodings": {"br": {"size": 24, "sha256": "\(brRecorded)"}}},
+              "big.bin": {"path": "big.bin", "size": 300000, "sha256": "\(recorded)", "encodings": {}}},
+             "build_id": "0123456789abcdef", "settings": "x", "version": 2}
+            """
+        let old = Date(timeIntervalSinceNow: -60)
+        for name in ["app.1a2b3c4d.css", "app.1a2b3c4d.css.br", "big.bin"] {
+            try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: root.appendingPathComponent(name).path)
+        }
+        try write("asset-manifest.json", Array(manifest.utf8))
+        let s = scanner(memoryMax: 1024)
+        let snap = try #require(try s.scan())
+        #expect(snap.buildID == "0123456789abcdef")
+        let app = try #require(snap.assets["/app.1a2b3c4d.css"])
+        #expect(app.identity.etag.opaqueTag == String(recorded.prefix(32)))
+        // The recorded sibling is taken without decoding it (the build wrote it from its source).
+        #expect(app.precompressed.map(\.etag.opaqueTag) == [String(brRecorded.prefix(32)) + "-br"])
+        // A file too large for memory is not read at all: its recorded hash is its ETag.
+        #expect(snap.assets["/big.bin"]?.identity.etag.opaqueTag == String(recorded.prefix(32)))
+
+        // Edited after the build (newer than the manifest): hashed as usual, sibling verified again.
+        try write("app.1a2b3c4d.css", css)
+        let edited = try #require(try s.scan())
+        #expect(edited.assets["/app.1a2b3c4d.css"]?.identity.etag.opaqueTag == ContentHash.of(css))
+        #expect(edited.assets["/app.1a2b3c4d.css"]?.precompressed.isEmpty == true)
+        // A different size: hashed as usual, whatever the mtime.
+        try write("big.bin", Array(repeating: 7, count: 300_001))
+        try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: root.appendingPathComponent("big.bin").path)
+        let resized = try #require(try s.scan())
+        #expect(resized.assets["/big.bin"]?.identity.etag.opaqueTag == ContentHash.of(Array(repeating: 7, count: 300_001)))
+        // No manifest, no build id.
+        try FileManager.default.removeItem(at: root.appendingPathComponent("asset-manifest.json"))
+        #expect(try #require(try s.scan()).buildID == nil)
+    }
+
     @Test func siblingsAreVerifiedAgainstTheirSource() throws {
         try write("a.css", css)
         try write("a.css.br", try Brotli.compress(css))
