@@ -198,7 +198,7 @@ public struct Builder: Sendable {
         }
         if report.failed {
             try? FileManager.default.removeItem(atPath: staging)
-        } else if let problem = TreeSwap.swap(staging, into: destination) {
+        } else if let problem = TreeSwap.swap(staging, into: destination, jobs: options.jobs) {
             report.problems.append(BuildProblem(destination, problem, severity: .error))
             try? FileManager.default.removeItem(atPath: staging)
         }
@@ -232,23 +232,35 @@ public struct Builder: Sendable {
     // MARK: - steps
 
     /// Relative paths of the regular files under `root`, sorted, skipping dot-files (but not
-    /// `.well-known/`) and following no symlink out of the tree.
+    /// `.well-known/`) and symlinks. `readdir`, not FileManager's enumerator, which took a tenth of
+    /// an unchanged rebuild's time.
     static func files(under root: String, report: inout Report, directories: inout Set<String>) -> [String] {
-        guard let walker = FileManager.default.enumerator(atPath: root) else {
-            report.problems.append(BuildProblem(root, "cannot be read as a directory", severity: .error))
-            return []
-        }
         var out: [String] = []
-        while let relative = walker.nextObject() as? String {
-            let name = (relative as NSString).lastPathComponent
-            let type = walker.fileAttributes?[.type] as? FileAttributeType
-            if name.hasPrefix("."), name != ".well-known" {
-                if type == .typeDirectory { walker.skipDescendants() }
-                continue
+        func walk(_ relative: String) -> Bool {
+            guard let dir = opendir(relative.isEmpty ? root : root + "/" + relative) else { return false }
+            defer { closedir(dir) }
+            while let entry = readdir(dir) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                    String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+                }
+                if name == "." || name == ".." || (name.hasPrefix(".") && name != ".well-known") { continue }
+                let path = relative.isEmpty ? name : relative + "/" + name
+                var type = Int32(entry.pointee.d_type)
+                if type == Int32(DT_UNKNOWN) {
+                    var st = stat()
+                    guard lstat(root + "/" + path, &st) == 0 else { continue }
+                    type = st.st_mode & S_IFMT == S_IFDIR ? Int32(DT_DIR) : st.st_mode & S_IFMT == S_IFREG ? Int32(DT_REG) : Int32(DT_LNK)
+                }
+                if type == Int32(DT_DIR) {
+                    directories.insert("/" + path)
+                    if !walk(path) { report.problems.append(BuildProblem("/" + path, "cannot be read as a directory", severity: .error)) }
+                } else if type == Int32(DT_REG) {
+                    out.append(path)
+                }
             }
-            if type == .typeDirectory { directories.insert("/" + relative); continue }
-            if type == .typeRegular { out.append(relative) }
+            return true
         }
+        if !walk("") { report.problems.append(BuildProblem(root, "cannot be read as a directory", severity: .error)) }
         return out.sorted()
     }
 

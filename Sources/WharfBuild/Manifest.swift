@@ -45,6 +45,8 @@ public struct Manifest: Codable, Sendable {
     }
 
     public let assets: [String: Asset]
+    /// A hash of everything the build produced: changes exactly when an output changes.
+    public let buildID: String
     /// What the outputs were made with (see ``BuildOptions/outputSettings``): a later build
     /// reuses this tree's files only under the same settings.
     public let settings: String
@@ -52,16 +54,17 @@ public struct Manifest: Codable, Sendable {
     public static let fileName = "asset-manifest.json"
     static let version = 2
 
-    /// A hash of everything the build produced: changes exactly when an output changes.
-    public var buildID: String {
-        var lines: [String] = []
+    static func buildID(of assets: [String: Asset]) -> String {
+        var text = ""
         for key in assets.keys.sorted() {
             let a = assets[key]!
-            lines.append("\(key) \(a.path) \(a.sha256) \(a.encodings.keys.sorted().map { "\($0)=\(a.encodings[$0]!.sha256)" })")
-            for v in a.variants ?? [] { lines.append("  \(v.path) \(v.sha256)") }
-            if let hls = a.hls { lines.append("  \(hls)") }
+            text += key + " " + a.path + " " + a.sha256
+            for c in a.encodings.keys.sorted() { text += " " + c + "=" + a.encodings[c]!.sha256 }
+            for v in a.variants ?? [] { text += " " + v.path + "=" + v.sha256 }
+            if let hls = a.hls { text += " hls=" + hls }
+            text += "\n"
         }
-        return SHA256.hash(data: Array(lines.joined(separator: "\n").utf8)).prefix(8).hex
+        return SHA256.hash(data: Array(text.utf8)).prefix(8).hex
     }
 
     enum CodingKeys: String, CodingKey { case buildID = "build_id", assets, settings, version }
@@ -69,6 +72,7 @@ public struct Manifest: Codable, Sendable {
     init(assets: [String: Asset], settings: String) {
         self.assets = assets
         self.settings = settings
+        buildID = Self.buildID(of: assets)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -78,6 +82,7 @@ public struct Manifest: Codable, Sendable {
         }
         assets = try c.decode([String: Asset].self, forKey: .assets)
         settings = try c.decode(String.self, forKey: .settings)
+        buildID = try c.decode(String.self, forKey: .buildID)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -94,9 +99,51 @@ public struct Manifest: Codable, Sendable {
         return try? JSONDecoder().decode(Manifest.self, from: data)
     }
 
-    func encoded() throws -> [UInt8] {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        return Array(try e.encode(self)) + [0x0A]
+    /// The file's bytes: sorted keys, one asset per line (diffs between deploys stay readable),
+    /// written directly — JSONEncoder took a tenth of an unchanged 10,000-file rebuild.
+    func encoded() -> [UInt8] {
+        var o = "{\n  \"assets\": {\n"
+        let keys = assets.keys.sorted()
+        for (i, key) in keys.enumerated() {
+            let a = assets[key]!
+            var fields: [(String, String)] = [
+                ("encodings", "{" + a.encodings.keys.sorted().map { c in
+                    Self.quote(c) + ": {\"sha256\": " + Self.quote(a.encodings[c]!.sha256) + ", \"size\": \(a.encodings[c]!.size)}"
+                }.joined(separator: ", ") + "}"),
+                ("path", Self.quote(a.path)), ("sha256", Self.quote(a.sha256)), ("size", String(a.size)),
+            ]
+            if let h = a.height { fields.append(("height", String(h))) }
+            if let w = a.width { fields.append(("width", String(w))) }
+            if let hls = a.hls { fields.append(("hls", Self.quote(hls))) }
+            if let variants = a.variants {
+                fields.append(("variants", "[" + variants.map { v in
+                    "{\"format\": \(Self.quote(v.format)), \"height\": \(v.height), \"path\": \(Self.quote(v.path)), "
+                        + "\"sha256\": \(Self.quote(v.sha256)), \"size\": \(v.size), \"width\": \(v.width)}"
+                }.joined(separator: ", ") + "]"))
+            }
+            fields.sort { $0.0 < $1.0 }
+            o += "    " + Self.quote(key) + ": {" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}"
+            o += i == keys.count - 1 ? "\n" : ",\n"
+        }
+        o += "  },\n  \"build_id\": \(Self.quote(buildID)),\n  \"settings\": \(Self.quote(settings)),\n  \"version\": \(Self.version)\n}\n"
+        return Array(o.utf8)
+    }
+
+    /// A JSON string literal.
+    static func quote(_ s: String) -> String {
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) { return "\"" + s + "\"" }
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case "\r": out += "\\r"
+            case _ where u.value < 0x20: out += String(format: "\\u%04x", u.value)
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        return out + "\""
     }
 }

@@ -29,9 +29,22 @@ import Testing
 
         let css = try #require(try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("dist/css").path)
             .first { $0.hasSuffix(".css") })
+        try await Self.serving(dir) { base, client in
+            let r = try await client.get("\(base)/css/\(css)", [("Accept-Encoding", "br")])
+            #expect(r.status == 200 && r.h("Content-Encoding") == "br")
+            #expect(r.h("Cache-Control") == "public, max-age=31536000, immutable", "\(r.h("Cache-Control") ?? "none")")
+            let page = try await client.get("\(base)/", [("Accept-Encoding", "identity")])
+            #expect(page.status == 200 && page.text.contains("css/\(css)"))
+            #expect(page.h("Cache-Control")?.contains("immutable") == false)
+        }
+    }
+
+    /// Runs `wharf serve --root dist` in `dir` (with its wharf.toml, if any) for `body`.
+    static func serving(_ dir: URL, _ body: (String, Client) async throws -> Void) async throws {
         let port = freePort(), admin = freePort()
-        let server = try CLITests.launch(["serve", "--root", "dist", "--listen", "127.0.0.1:\(port)", "--admin-listen", "127.0.0.1:\(admin)",
-                                          "--state-dir", "state"], cwd: dir, env: ["WHARF_LOG_ACCESS": "off"])
+        var args = ["serve", "--root", "dist", "--listen", "127.0.0.1:\(port)", "--admin-listen", "127.0.0.1:\(admin)", "--state-dir", "state"]
+        if FileManager.default.fileExists(atPath: dir.appendingPathComponent("wharf.toml").path) { args += ["--config", "wharf.toml"] }
+        let server = try CLITests.launch(args, cwd: dir, env: ["WHARF_LOG_ACCESS": "off"])
         let client = try Client()
         do {
             var ready = false
@@ -40,12 +53,7 @@ import Testing
                 if !ready { try await Task.sleep(for: .milliseconds(25)) }
             }
             try #require(ready, "wharf serve did not start: \(server.log)")
-            let r = try await client.get("http://127.0.0.1:\(port)/css/\(css)", [("Accept-Encoding", "br")])
-            #expect(r.status == 200 && r.h("Content-Encoding") == "br")
-            #expect(r.h("Cache-Control") == "public, max-age=31536000, immutable", "\(r.h("Cache-Control") ?? "none")")
-            let page = try await client.get("http://127.0.0.1:\(port)/", [("Accept-Encoding", "identity")])
-            #expect(page.status == 200 && page.text.contains("css/\(css)"))
-            #expect(page.h("Cache-Control")?.contains("immutable") == false)
+            try await body("http://127.0.0.1:\(port)", client)
         } catch {
             Issue.record(error)
         }
@@ -95,19 +103,7 @@ import Testing
         let master = try #require(assets["v/talk.mp4"]?["hls"] as? String)
         #expect(master.range(of: #"^v/talk\.[0-9a-f]{8,}\.hls/master\.m3u8$"#, options: .regularExpression) != nil, "\(master)")
 
-        let port = freePort(), admin = freePort()
-        let server = try CLITests.launch(["serve", "--root", "dist", "--config", "wharf.toml", "--listen", "127.0.0.1:\(port)",
-                                          "--admin-listen", "127.0.0.1:\(admin)", "--state-dir", "state"],
-                                         cwd: dir, env: ["WHARF_LOG_ACCESS": "off"])
-        let client = try Client()
-        do {
-            var ready = false
-            for _ in 0..<200 where !ready {
-                ready = (try? await client.get("http://127.0.0.1:\(admin)/readyz"))?.status == 200
-                if !ready { try await Task.sleep(for: .milliseconds(25)) }
-            }
-            try #require(ready, "wharf serve did not start: \(server.log)")
-            let base = "http://127.0.0.1:\(port)"
+        try await Self.serving(dir) { base, client in
             // The ETag is the manifest's hash; every response carries the build's tag.
             let sheet = try await client.get("\(base)/\(css["path"] as! String)", [("Accept-Encoding", "identity")])
             #expect(sheet.status == 200 && sheet.h("ETag") == "\"\((css["sha256"] as! String).prefix(32))\"")
@@ -121,12 +117,7 @@ import Testing
             #expect(playlist.status == 200 && playlist.h("Content-Type") == "application/vnd.apple.mpegurl")
             let play = try await HLSTests.tool([env.ffmpeg, "-nostdin", "-v", "error", "-i", "\(base)/\(master)", "-map", "0", "-f", "null", "-"])
             #expect(play.status == 0 && play.stderr.isEmpty, "\(play.stderr.suffix(2000))")
-        } catch {
-            Issue.record(error)
         }
-        server.process.terminate()
-        server.process.waitUntilExit()
-        try? await client.shutdown()
     }
 
     /// Exit 0 built, 1 failed files (named on stderr, DIST not replaced), 2 usage; progress lines
