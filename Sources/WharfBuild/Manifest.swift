@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import WharfHTTP
 
 /// `asset-manifest.json`: logical names (paths in the source tree) to what the build wrote,
 /// with sorted keys and no timestamps, so the same input gives the same bytes.
@@ -108,42 +109,24 @@ public struct Manifest: Codable, Sendable {
             let a = assets[key]!
             var fields: [(String, String)] = [
                 ("encodings", "{" + a.encodings.keys.sorted().map { c in
-                    Self.quote(c) + ": {\"sha256\": " + Self.quote(a.encodings[c]!.sha256) + ", \"size\": \(a.encodings[c]!.size)}"
+                    JSONText.quote(c) + ": {\"sha256\": " + JSONText.quote(a.encodings[c]!.sha256) + ", \"size\": \(a.encodings[c]!.size)}"
                 }.joined(separator: ", ") + "}"),
-                ("path", Self.quote(a.path)), ("sha256", Self.quote(a.sha256)), ("size", String(a.size)),
+                ("path", JSONText.quote(a.path)), ("sha256", JSONText.quote(a.sha256)), ("size", String(a.size)),
             ]
             if let h = a.height { fields.append(("height", String(h))) }
             if let w = a.width { fields.append(("width", String(w))) }
-            if let hls = a.hls { fields.append(("hls", Self.quote(hls))) }
+            if let hls = a.hls { fields.append(("hls", JSONText.quote(hls))) }
             if let variants = a.variants {
                 fields.append(("variants", "[" + variants.map { v in
-                    "{\"format\": \(Self.quote(v.format)), \"height\": \(v.height), \"path\": \(Self.quote(v.path)), "
-                        + "\"sha256\": \(Self.quote(v.sha256)), \"size\": \(v.size), \"width\": \(v.width)}"
+                    "{\"format\": \(JSONText.quote(v.format)), \"height\": \(v.height), \"path\": \(JSONText.quote(v.path)), "
+                        + "\"sha256\": \(JSONText.quote(v.sha256)), \"size\": \(v.size), \"width\": \(v.width)}"
                 }.joined(separator: ", ") + "]"))
             }
             fields.sort { $0.0 < $1.0 }
-            o += "    " + Self.quote(key) + ": {" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}"
+            o += "    " + JSONText.quote(key) + ": {" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}"
             o += i == keys.count - 1 ? "\n" : ",\n"
         }
-        o += "  },\n  \"build_id\": \(Self.quote(buildID)),\n  \"settings\": \(Self.quote(settings)),\n  \"version\": \(Self.version)\n}\n"
+        o += "  },\n  \"build_id\": \(JSONText.quote(buildID)),\n  \"settings\": \(JSONText.quote(settings)),\n  \"version\": \(Self.version)\n}\n"
         return Array(o.utf8)
-    }
-
-    /// A JSON string literal.
-    static func quote(_ s: String) -> String {
-        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) { return "\"" + s + "\"" }
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            case _ where u.value < 0x20: out += String(format: "\\u%04x", u.value)
-            default: out.unicodeScalars.append(u)
-            }
-        }
-        return out + "\""
     }
 }

@@ -3,6 +3,8 @@
 public enum JSONText {
     /// `s` as a JSON string literal. Slashes stay as they are, so URLs read as themselves.
     public static func quote(_ s: String) -> String {
+        // Most strings (paths, hashes) need no escape: one scan instead of a scalar-wise copy.
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) { return "\"" + s + "\"" }
         var out = "\""
         for scalar in s.unicodeScalars {
             switch scalar {
