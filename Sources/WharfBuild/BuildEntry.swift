@@ -18,6 +18,8 @@ final class BuildEntry: @unchecked Sendable {
     var digest: [UInt8]?
     var outputPath: String
     var references: [References.Reference] = []
+    /// Lines of unterminated `url(` / `@import` found by the scan (reported, left as they are).
+    var brokenLines: [Int] = []
     /// Fingerprinted files this one references (paths), for the dependency order.
     var dependencies: [String] = []
     /// Whether the output bytes differ from the source's.

@@ -94,8 +94,10 @@ public struct Builder: Sendable {
                 let bytes = try e.load()
                 e.sourceDigest = Array(SHA256.hash(data: bytes))
                 if let kind = References.kind(of: e.path) {
-                    e.references = References.find(in: bytes, kind: kind)
-                    if !e.references.isEmpty { e.bytes = bytes }
+                    var broken: [Int] = []
+                    e.references = References.find(in: bytes, kind: kind, broken: &broken)
+                    e.brokenLines = broken.map { References.line(of: $0, in: bytes) }
+                    if !e.references.isEmpty || !broken.isEmpty { e.bytes = bytes }
                 }
             } catch {
                 e.problem = "\(error)"
@@ -108,13 +110,18 @@ public struct Builder: Sendable {
                 report.problems.append(BuildProblem(e.path, problem, severity: .error))
                 entries[e.path] = nil
             } else if let digest = e.sourceDigest {
-                digests.set(e.path, .init(stamp: e.stamp, digest: digest, hasReferences: !e.references.isEmpty))
+                // A broken file is read again next time, so its problem is reported again.
+                digests.set(e.path, .init(stamp: e.stamp, digest: digest, hasReferences: e.bytes != nil))
             }
         }
 
         // 3. References, resolved to the tree's files.
         for path in entries.keys.sorted() {
             let e = entries[path]!
+            for line in e.brokenLines {
+                report.problems.append(BuildProblem(path, "line \(line): unterminated url( or @import, left as it is",
+                                                    severity: options.strict ? .error : .warning))
+            }
             var kept: [References.Reference] = []
             for ref in e.references {
                 guard let (target, _) = References.split(ref.text) else { continue }

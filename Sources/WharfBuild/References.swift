@@ -25,6 +25,13 @@ enum References {
     /// A byte scanner, not regular expressions: a build reads every stylesheet and script of
     /// the site, and Swift's Regex runs at a few MB/s.
     static func find(in bytes: [UInt8], kind: Kind) -> [Reference] {
+        var broken: [Int] = []
+        return find(in: bytes, kind: kind, broken: &broken)
+    }
+
+    /// Also collects in `broken` the offsets of a `url(` or `@import` whose closing quote or
+    /// parenthesis never comes (a broken stylesheet), which are left as they are.
+    static func find(in bytes: [UInt8], kind: Kind, broken: inout [Int]) -> [Reference] {
         var out: [Reference] = []
         func add(_ lo: Int, _ hi: Int) {
             var lo = lo, hi = hi
@@ -43,16 +50,20 @@ enum References {
                 while j < n, isSpace(bytes[j]) { j += 1 }
                 if j < n, bytes[j] == quote || bytes[j] == apostrophe {
                     if let e = index(of: bytes[j], in: bytes, from: j + 1) { add(j + 1, e); i = e + 1; continue }
+                    broken.append(i)
                 } else if let e = index(of: UInt8(ascii: ")"), in: bytes, from: j) {
                     add(j, e); i = e + 1; continue
+                } else {
+                    broken.append(i)
                 }
             }
             // @import "…"
             if b == UInt8(ascii: "@"), kind == .css, matches(bytes, i, "@import") {
                 var j = i + 7
                 while j < n, isSpace(bytes[j]) { j += 1 }
-                if j < n, bytes[j] == quote || bytes[j] == apostrophe, let e = index(of: bytes[j], in: bytes, from: j + 1) {
-                    add(j + 1, e); i = e + 1; continue
+                if j < n, bytes[j] == quote || bytes[j] == apostrophe {
+                    if let e = index(of: bytes[j], in: bytes, from: j + 1) { add(j + 1, e); i = e + 1; continue }
+                    broken.append(i)
                 }
             }
             // name="…" for the HTML attributes that hold URLs
@@ -90,6 +101,11 @@ enum References {
             i += 1
         }
         return out
+    }
+
+    /// The 1-based line of byte `offset`.
+    static func line(of offset: Int, in bytes: [UInt8]) -> Int {
+        1 + bytes[..<min(offset, bytes.count)].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
     }
 
     static let urlAttributes: Set<String> = ["src", "href", "poster", "data-src", "srcset"]

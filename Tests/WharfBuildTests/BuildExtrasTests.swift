@@ -88,6 +88,42 @@ import WharfImage
         #expect(!excluded.failed, "\(excluded.problems)")
     }
 
+    @Test func aBrokenStylesheetIsReportedByLineAndTheRestIsBuilt() throws {
+        let root = try BuilderTests.site()
+        defer { try? FileManager.default.removeItem(at: root) }
+        try "a { color: red }\n.b { background: url(\"../img/cat.svg) }\n@import 'base.css;\n".write(
+            to: root.appendingPathComponent("src/css/broken.css"), atomically: true, encoding: .utf8)
+        let report = BuilderTests.build(root)
+        #expect(!report.failed)
+        let lines = report.problems.filter { $0.path == "/css/broken.css" }.map(\.message)
+        #expect(lines == ["line 2: unterminated url( or @import, left as it is", "line 3: unterminated url( or @import, left as it is"],
+                "\(report.problems)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("dist/css").path)
+            .contains { $0.hasPrefix("broken.") && $0.hasSuffix(".css") })
+        // Reported again by an unchanged rebuild, and fatal with --strict.
+        #expect(BuilderTests.build(root).problems.filter { $0.path == "/css/broken.css" }.count == 2)
+        #expect(BuilderTests.build(root, strict: true).problems.contains { $0.path == "/css/broken.css" && $0.severity == .error })
+    }
+
+    @Test func imageVariantsAreByteIdenticalAcrossBuilds() throws {
+        let root = try Self.photoSite()
+        defer { try? FileManager.default.removeItem(at: root) }
+        // No build cache and no previous DIST: each build renders every variant itself.
+        var outputs: [[String: [UInt8]]] = []
+        for name in ["dist-a", "dist-b"] {
+            var options = BuildOptions()
+            options.jobs = 2
+            options.cacheDirectory = nil
+            options.imageWidths = [200, 400]
+            let report = Builder(source: root.appendingPathComponent("src").path, destination: root.appendingPathComponent(name).path,
+                                 options: options).run()
+            #expect(report.images.rendered == 4, "\(report.problems)")
+            outputs.append(try BuilderTests.tree(root.appendingPathComponent(name)))
+        }
+        #expect(outputs[0] == outputs[1])
+        #expect(outputs[0].keys.filter { $0.hasSuffix(".avif") || $0.hasSuffix(".webp") }.count == 4)
+    }
+
     @Test func anUnchangedRebuildReadsOnlyFilesWithReferences() throws {
         let root = try BuilderTests.site()
         defer { try? FileManager.default.removeItem(at: root) }
