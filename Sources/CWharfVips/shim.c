@@ -72,6 +72,11 @@ int wharf_vips_probe_buffer(const void *buf, size_t len, WharfVipsHeader *header
     return 0;
 }
 
+static void wharf_free_copy(VipsImage *image, void *copy) {
+    (void)image;
+    g_free(copy);
+}
+
 int wharf_vips_thumbnail_buffer(const void *buf, size_t len, WharfVipsImage **out,
                                 int width, int height, int frames) {
     vips_error_clear();
@@ -81,11 +86,19 @@ int wharf_vips_thumbnail_buffer(const void *buf, size_t len, WharfVipsImage **ou
     if (frames > 1) {
         snprintf(options, sizeof options, "fail_on=error,n=%d", frames);
     }
-    int rc = vips_thumbnail_buffer((void *)buf, len, &img, width,
+    // libvips reads the buffer lazily, when the pipeline is evaluated, and does not copy it: the
+    // image gets its own copy, freed after it closes, so no caller's buffer has to outlive it.
+    void *copy = g_memdup2(buf, len);
+    int rc = vips_thumbnail_buffer(copy, len, &img, width,
                                    "height", height,
                                    "size", VIPS_SIZE_FORCE,
                                    "option_string", options,
                                    NULL);
+    if (rc == 0 && img) {
+        g_signal_connect(img, "postclose", G_CALLBACK(wharf_free_copy), copy);
+    } else {
+        g_free(copy);
+    }
     *out = (WharfVipsImage *)img;
     return rc;
 }
