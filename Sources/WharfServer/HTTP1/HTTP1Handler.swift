@@ -38,6 +38,8 @@ final class HTTP1Handler: ChannelInboundHandler {
     private var lastWrite: EventLoopFuture<Void>?
     private var requestsServed = 0
     private var draining = false
+    /// A request with a body was queued as the connection's last: nothing after its head is read.
+    private var ignoringInput = false
 
     init(services: ServerServices, clock: ConnectionClock, isTLS: Bool) {
         self.services = services
@@ -77,7 +79,7 @@ final class HTTP1Handler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !closing else { return }
+        guard !closing, !ignoringInput else { return }
         switch unwrapInboundIn(data) {
         case .head(let head):
             reading = head
@@ -96,16 +98,23 @@ final class HTTP1Handler: ChannelInboundHandler {
                 return
             }
             if readingFields.hasBody {
-                clock.readingBody()
-            } else {
+                // Nothing here takes a body (GET, HEAD and OPTIONS need none; other methods get
+                // 405). So a body is never read: the request is answered as the connection's last
+                // and nothing after its head is parsed — no Content-Length / Transfer-Encoding /
+                // chunk-size trick can make the bytes after it count as a request.
+                var last = head
+                last.headers.replaceOrAdd(name: "Connection", value: "close")
+                reading = nil
+                ignoringInput = true
+                _ = context.channel.setOption(ChannelOptions.autoRead, value: false)
                 clock.headComplete()
+                queue.append((last, readingFields))
+                drain(context)
+                return
             }
-        case .body(let chunk):
-            bodyBytes += chunk.readableBytes
-            clock.readingBody()
-            if bodyBytes > services.config.limits.maxRequestBodyBytes {
-                writeAndClose(context, .text(.payloadTooLarge, "request body too large", close: true))
-            }
+            clock.headComplete()
+        case .body:
+            break // never reached: a request with a body stops the reading at its head
         case .end:
             guard let head = reading else { return }
             reading = nil
@@ -398,6 +407,9 @@ final class HTTP1Handler: ChannelInboundHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if let parse = error as? HTTPParserError {
+            // The bytes after a queued last request are not ours to judge: it is answered, then the
+            // connection closes.
+            if ignoringInput { return }
             switch parse {
             case .headerOverflow:
                 writeAndClose(context, .text(.requestHeaderFieldsTooLarge, "request header too large", close: true))
