@@ -10,6 +10,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "wharf", targets: ["wharf"]),
+        .executable(name: "wharf-fuzz", targets: ["wharf-fuzz"]),
     ],
     dependencies: [
         // 2.101.3: header limits back to 80 KiB per field and in total (2.101.2 allowed 2 MiB).
@@ -115,6 +116,9 @@ let package = Package(
         ),
 
         // Tests.
+        // Fuzz targets (issue #7): a corpus replayer normally, a libFuzzer binary from scripts/fuzz.sh.
+        .executableTarget(name: "wharf-fuzz", dependencies: ["WharfHTTP", "WharfImage", "WharfMedia"], swiftSettings: swiftSettings),
+
         .testTarget(name: "WharfHTTPTests", dependencies: ["WharfHTTP"]),
         .testTarget(name: "WharfMediaTests", dependencies: ["WharfMedia"]),
         .testTarget(name: "WharfBuildTests", dependencies: ["WharfBuild", "WharfCompression", "WharfHTTP", "WharfImage"]),

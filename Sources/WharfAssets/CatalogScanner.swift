@@ -220,7 +220,7 @@ public final class CatalogScanner {
             guard lstat(path, &st) == 0 else { continue }
             var target = path
             if (st.st_mode & S_IFMT) == S_IFLNK {
-                guard let resolved = Self.realPath(path), resolved == rootReal || resolved.hasPrefix(rootReal + "/") else {
+                guard let resolved = Self.realPath(path), resolved == rootReal || resolved.hasBytePrefix(rootReal + "/") else {
                     logger.warning("ignoring symlink that leaves the root", metadata: ["path": "\(path)"])
                     continue
                 }

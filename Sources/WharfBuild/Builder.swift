@@ -275,7 +275,7 @@ public struct Builder: Sendable {
     /// climbs out of the root.
     static func resolve(_ target: String, from: String) -> String? {
         let decoded = target.removingPercentEncoding ?? target
-        var parts: [Substring] = decoded.hasPrefix("/") ? [] : from.split(separator: "/").dropLast()
+        var parts: [Substring] = decoded.hasBytePrefix("/") ? [] : from.split(separator: "/").dropLast()
         for p in decoded.split(separator: "/", omittingEmptySubsequences: true) {
             if p == "." { continue }
             if p == ".." {
@@ -285,7 +285,7 @@ public struct Builder: Sendable {
                 parts.append(p)
             }
         }
-        return "/" + parts.joined(separator: "/") + (decoded.hasSuffix("/") && !parts.isEmpty ? "/" : "")
+        return "/" + parts.joined(separator: "/") + (decoded.hasByteSuffix("/") && !parts.isEmpty ? "/" : "")
     }
 
     /// Points each reference of `entry` whose target passes `only` at the target's output name:

@@ -149,7 +149,7 @@ enum References {
     /// nil for what is not a local file (a scheme, `//host`, `#fragment`, `data:`, a template).
     static func split(_ ref: String) -> (path: String, suffix: String)? {
         let r = ref.trimmingWhitespace
-        if r.isEmpty || r.hasPrefix("#") || r.hasPrefix("//") || r.contains("{{") || r.contains("${") { return nil }
+        if r.isEmpty || r.hasBytePrefix("#") || r.hasBytePrefix("//") || r.contains("{{") || r.contains("${") { return nil }
         if let colon = r.firstIndex(of: ":"), !r[..<colon].contains("/"), !r[..<colon].contains("?") { return nil }
         let cut = r.firstIndex { $0 == "?" || $0 == "#" } ?? r.endIndex
         let path = String(r[..<cut])

@@ -61,7 +61,12 @@ struct FragmentReader {
             var at = dataEnd
             if tflags & 0x01 != 0 {
                 let offset = Int64(Int32(bitPattern: try t.u32("data offset")))
-                let start = Int64(base) + offset
+                // tfhd's base data offset is 64 bits from the file: beyond Int64 it is no offset
+                // into any file (found by the mp4 fuzz target, issue #7: it trapped here).
+                guard let signedBase = Int64(exactly: base) else {
+                    throw .malformed("the base data offset of track \(trackID) is out of range (\(base))")
+                }
+                let start = signedBase + offset
                 guard start >= 0 else { throw .malformed("a trun of track \(trackID) points before the start of the file") }
                 at = UInt64(start)
             }

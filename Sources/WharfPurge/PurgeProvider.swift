@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import WharfHTTP
 
 /// A CDN (or edge cache) that purges can be delivered to.
 ///
@@ -121,7 +122,7 @@ func forEachConcurrently<T: Sendable>(_ items: [T], width: Int,
 
 /// Splits a URL into the origin-form target (`/path?query`) and its host, if absolute.
 func originForm(_ url: String) -> (host: String?, target: String) {
-    guard !url.hasPrefix("/") else { return (nil, url) }
+    guard !url.hasBytePrefix("/") else { return (nil, url) }
     guard let schemeEnd = url.range(of: "://") else { return (nil, url) }
     let rest = url[schemeEnd.upperBound...]
     guard let slash = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) else { return (String(rest), "/") }

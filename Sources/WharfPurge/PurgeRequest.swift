@@ -1,5 +1,6 @@
 import Foundation
 import WharfAssets
+import WharfHTTP
 
 /// What one purge asks for: exact URLs, surrogate tags, URL-path prefixes or everything, hard or
 /// soft (mark stale and revalidate, where the CDN can).
@@ -79,8 +80,8 @@ extension PurgeRequest {
             return SurrogateTags.tag(for: tag)
         }
         request.prefixes = try strings(fields["prefixes"], field: "prefixes", limits: limits).map { p throws(PurgeError) in
-            guard p.hasPrefix("/") else { throw .badRequest("prefixes: \"\(p.prefix(80))\" must be a URL path starting with /") }
-            guard !p.contains("?") else { throw .badRequest("prefixes: \"\(p.prefix(80))\" must not have a query") }
+            guard p.hasBytePrefix("/") else { throw .badRequest("prefixes: \"\(p.prefix(80))\" must be a URL path starting with /") }
+            guard !p.containsByte(UInt8(ascii: "?")) else { throw .badRequest("prefixes: \"\(p.prefix(80))\" must not have a query") }
             return p
         }
         request.all = try bool(fields["all"], field: "all")
@@ -129,8 +130,8 @@ extension PurgeRequest {
 
     /// An origin-form target (`/path?query`) or an absolute http(s) URL with a path.
     static func checkURL(_ url: String) throws(PurgeError) -> String {
-        if url.hasPrefix("/") {
-            guard !url.hasPrefix("//") else { throw .badRequest("urls: \"\(url.prefix(80))\" is not a path or an absolute URL") }
+        if url.hasBytePrefix("/") {
+            guard !url.hasBytePrefix("//") else { throw .badRequest("urls: \"\(url.prefix(80))\" is not a path or an absolute URL") }
             return url
         }
         let lower = url.lowercased()

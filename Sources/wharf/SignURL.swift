@@ -48,7 +48,7 @@ struct SignURL: ParsableCommand {
             prefix = String(url[..<slash])
             target = slash == rest.endIndex ? "/" : String(url[slash...])
         }
-        guard target.hasPrefix("/") else { throw ValidationError("expected a URL or a path starting with /") }
+        guard target.hasBytePrefix("/") else { throw ValidationError("expected a URL or a path starting with /") }
         let parsed: RequestTarget
         do {
             parsed = try RequestTarget.parse(target)

@@ -58,6 +58,15 @@ import Testing
         #expect(e?.message.contains(expected) == true, "\(json) → \(String(describing: e))")
     }
 
+    /// Paths are compared as bytes: a combining mark right after "/" or "?" makes one Character
+    /// of the two, which Character-wise `hasPrefix("/")` / `contains("?")` would misread.
+    @Test func pathsWithCombiningMarksAreReadAsBytes() throws {
+        let r = try parse(#"{"urls":["/\u0301x.css"],"prefixes":["/\u07aa/"]}"#)
+        #expect(r.prefixes == ["/\u{07AA}/"])
+        #expect(error(#"{"prefixes":["/img/?\u0301x"]}"#)?.message.contains("must not have a query") == true)
+        #expect(originForm("/\u{301}x.css") == (nil, "/\u{301}x.css"))
+    }
+
     @Test func limits() {
         var limits = PurgeLimits()
         limits.maxItems = 3

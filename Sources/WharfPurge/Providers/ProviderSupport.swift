@@ -23,7 +23,7 @@ func retryAfter(_ headers: HTTPHeaders, now: Date = Date()) -> Double? {
 /// of its directory prefixes, so purging that tag purges the prefix on CDNs without prefix purge.
 /// Nil when `prefix` does not end in `/`.
 func directoryTag(_ prefix: String) -> String? {
-    guard prefix.hasSuffix("/") else { return nil }
+    guard prefix.hasByteSuffix("/") else { return nil }
     // Tags are made from decoded paths (see SurrogateTags.forPath).
     return SurrogateTags.tag(for: prefix.removingPercentEncoding ?? prefix)
 }

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import NIOHTTP1
+import WharfHTTP
 import WharfPurge
 
 /// `POST /purge`, `GET /purge/{id}` on the admin listener.
@@ -31,7 +32,7 @@ final class PurgeAPI: Sendable {
     }
 
     /// Whether a path is one of ours.
-    static func owns(_ path: String) -> Bool { path == "/purge" || path.hasPrefix("/purge/") }
+    static func owns(_ path: String) -> Bool { path == "/purge" || path.hasBytePrefix("/purge/") }
 
     func handle(_ head: HTTPRequestHead, path: String, query: String?, body: [UInt8]) async -> Answer {
         if let refusal = authorize(head.headers) { return refusal }

@@ -1,0 +1,118 @@
+import WharfHTTP
+import WharfImage
+import WharfMedia
+
+/// The fuzz targets: each takes one input and checks the invariants its parser promises, trapping
+/// (which libFuzzer reports as a crash) when one does not hold. A parser that merely returns an
+/// error for bad input is doing its job; a trap is a bug.
+enum FuzzTargets {
+    static let all: [String: @Sendable ([UInt8]) -> Void] = [
+        "request-target": requestTarget,
+        "range": range,
+        "accept-encoding": acceptEncoding,
+        "accept": accept,
+        "conditional": conditional,
+        "transform-query": transformQuery,
+        "glob": glob,
+        "mp4": mp4,
+    ]
+
+    static func text(_ input: [UInt8]) -> String { String(decoding: input, as: UTF8.self) }
+
+    /// The path normaliser: an accepted target never leaves the root.
+    static func requestTarget(_ input: [UInt8]) {
+        guard let target = try? RequestTarget.parse(text(input)) else { return }
+        for s in target.segments {
+            precondition(!s.isEmpty && s != "." && s != "..", "segment \(s) accepted")
+            precondition(!s.contains("/") && !s.contains("\\") && !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }),
+                         "segment \(s) accepted")
+        }
+        precondition(target.path.hasBytePrefix("/"), "path \(target.path) does not start with /")
+    }
+
+    /// Range: whatever the header, the selected ranges lie inside the representation, ascending,
+    /// disjoint, and no more than the limit.
+    static func range(_ input: [UInt8]) {
+        guard input.count >= 2 else { return }
+        let length = Int(input[0]) << 8 | Int(input[1])
+        switch RangeSelection.select(text(Array(input.dropFirst(2))), length: length, maxRanges: 16) {
+        case .single(let r):
+            precondition(r.offset >= 0 && r.length > 0 && r.offset + r.length <= length, "\(r) of \(length)")
+        case .multiple(let rs):
+            precondition(rs.count >= 2 && rs.count <= 16)
+            var end = -1
+            for r in rs {
+                precondition(r.offset > end && r.length > 0 && r.offset + r.length <= length, "\(rs) of \(length)")
+                end = r.offset + r.length
+            }
+        case .none, .unsatisfiable, .rejected:
+            break
+        }
+    }
+
+    static func acceptEncoding(_ input: [UInt8]) {
+        let parsed = AcceptEncoding.parse(text(input))
+        for c in [ContentCoding.br, .gzip, .identity] {
+            let q = parsed.quality(of: c)
+            precondition(q >= 0 && q <= 1, "q=\(q)")
+        }
+        if let chosen = parsed.select(from: [.br, .gzip, .identity]) {
+            precondition(parsed.quality(of: chosen) > 0, "\(chosen) chosen at q=0")
+        }
+    }
+
+    static func accept(_ input: [UInt8]) {
+        let s = text(input)
+        _ = AcceptMedia.parse(s).explicitlyAccepts("image/avif")
+        _ = AcceptMedia.imageSupport(s)
+    }
+
+    /// Conditional headers: the input is split into the five fields by NUL bytes.
+    static func conditional(_ input: [UInt8]) {
+        let fields = input.split(separator: 0, maxSplits: 4, omittingEmptySubsequences: false).map { text(Array($0)) }
+        func field(_ i: Int) -> String? { i < fields.count && !fields[i].isEmpty ? fields[i] : nil }
+        _ = EntityTagCondition.parse(fields.first ?? "")
+        if let date = field(2) { _ = HTTPDate.parse(date) }
+        let p = Preconditions(ifMatch: field(0), ifNoneMatch: field(1), ifModifiedSince: field(2), ifUnmodifiedSince: field(3),
+                              ifRange: field(4))
+        for getOrHead in [true, false] {
+            _ = p.evaluate(isGetOrHead: getOrHead, hasRange: true, etag: EntityTag("abc"), lastModified: 1_700_000_000)
+        }
+    }
+
+    /// The transform query and its signature check: no crash, and a resolved spec is in bounds.
+    static func transformQuery(_ input: [UInt8]) {
+        let s = text(input)
+        guard let query = try? TransformQuery.parse(s) else { return }
+        var options = ImageOptions()
+        options.signingKeys = [Array("0123456789abcdef".utf8)]
+        if let spec = try? TransformSpec.resolve(query, options: options) {
+            if let w = spec.targetWidth { precondition(w > 0 && w <= 65_535 * 8, "width \(w)") }
+            if let h = spec.targetHeight { precondition(h > 0 && h <= 65_535 * 8, "height \(h)") }
+            _ = URLSigner(keys: options.signingKeys).verify(String(s.prefix(64)), payload: spec.signingPayload(path: "/a.jpg"))
+        }
+    }
+
+    /// Glob patterns (from wharf.toml) compiled and matched against a path from the same input.
+    static func glob(_ input: [UInt8]) {
+        let parts = input.split(separator: 0, maxSplits: 1, omittingEmptySubsequences: false)
+        guard let pattern = try? GlobPattern(text(Array(parts[0]))) else { return }
+        _ = pattern.matches(parts.count > 1 ? text(Array(parts[1])) : "/a/b.css")
+    }
+
+    /// The MP4 parser, segmenter, fragment and playlist writers on an in-memory file, with
+    /// limits small enough that a hostile count is refused quickly.
+    static func mp4(_ input: [UInt8]) {
+        var limits = MediaLimits()
+        limits.maxMetadataBytes = 1 << 20
+        limits.maxSamples = 100_000
+        limits.maxTopLevelBoxes = 10_000
+        let source = BytesMediaSource(input)
+        guard let movie = try? Movie.parse(source, limits: limits), let plan = try? Segmenter.plan(movie) else { return }
+        _ = PlaylistWriter.media(plan)
+        _ = FragmentWriter.initSegment(tracks: plan.tracks)
+        for n in 1...min(plan.segments.count, 3) {
+            _ = try? FragmentWriter.mediaSegment(sequence: UInt32(n), plan: plan, source: source)
+        }
+    }
+}
