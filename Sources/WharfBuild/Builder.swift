@@ -57,6 +57,21 @@ public struct Builder: Sendable {
     public func run() -> Report {
         let start = Date()
         var report = Report()
+        let lock: BuildLock
+        do {
+            guard let l = try BuildLock.acquire(destination) else {
+                report.problems.append(BuildProblem(destination, "another wharf build is writing it", severity: .error))
+                return report
+            }
+            lock = l
+        } catch {
+            report.problems.append(BuildProblem(destination, "\(error)", severity: .error))
+            return report
+        }
+        defer { lock.release() }
+        for leftover in BuildLock.removeStaging(beside: destination) {
+            progress.note("removed \(leftover), left by a build that was killed")
+        }
         var entries: [String: BuildEntry] = [:]
         var directories: Set<String> = ["/"]
         var digests = DigestCache(directory: options.cacheDirectory, source: source)

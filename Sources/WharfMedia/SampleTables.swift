@@ -165,7 +165,9 @@ enum SampleTables {
             var chunk = run.firstChunk
             while chunk <= min(lastChunk, chunks.count), sample < sizes.count {
                 var at = chunks[chunk - 1]
-                for _ in 0..<run.perChunk where sample < sizes.count {
+                // Bounded by the samples left, not by stsc's samples-per-chunk: a hostile count of
+                // 4 billion would otherwise spin here (found by the mp4 fuzz target, issue #7).
+                for _ in 0..<min(run.perChunk, sizes.count - sample) {
                     let size = UInt64(sizes[sample])
                     guard at <= fileSize, size <= fileSize - at else {
                         throw .malformed("sample \(sample + 1) of track \(track) lies past the end of the file (truncated)")

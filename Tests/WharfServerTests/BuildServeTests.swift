@@ -148,4 +148,55 @@ import Testing
         #expect(failed.stdout.contains("failed, DIST left as it was"))
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("dist/img").path))
     }
+
+    /// `kill -9` in the middle of a build leaves DIST as it was (the new tree only ever replaces it
+    /// in one exchange); a second build meanwhile is refused; the next build removes the killed
+    /// one's staging directory and completes.
+    @Test func aKilledBuildLeavesDISTAsItWas() async throws {
+        let dir = try CLITests.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let src = dir.appendingPathComponent("src")
+        try FileManager.default.createDirectory(at: src.appendingPathComponent("js"), withIntermediateDirectories: true)
+        try "<!doctype html>\n".write(to: src.appendingPathComponent("index.html"), atomically: true, encoding: .utf8)
+        let wharf = try CLITests.binary().path
+        func run(_ args: String) async throws -> HLSTests.ToolRun {
+            try await HLSTests.tool(["/bin/bash", "-c", "cd \"$1\" && exec \"$2\" \(args)", "build", dir.path, wharf])
+        }
+        #expect(try await run("build src --out dist --cache-dir off").status == 0)
+        let before = try Self.snapshot(dir.appendingPathComponent("dist"))
+        // Enough Brotli-11 work (~25 MB of distinct text) to still be running when it is killed.
+        var seed: UInt64 = 42
+        for i in 0..<250 {
+            var text = ""
+            for _ in 0..<2000 {
+                seed = seed &* 6364136223846793005 &+ 1442695040888963407
+                text += "export const v\(seed >> 40) = \"\(String(seed, radix: 36))\";\n"
+            }
+            try text.write(to: src.appendingPathComponent("js/m\(i).js"), atomically: true, encoding: .utf8)
+        }
+        let slow = try Spawned("/bin/bash", ["-c", "cd \"$1\" && exec \"$2\" build src --out dist --cache-dir off", "build", dir.path, wharf])
+        try await Task.sleep(for: .milliseconds(1500))
+        let second = try await run("build src --out dist --cache-dir off")
+        #expect(second.status == 1 && second.stderr.contains("another wharf build is writing it"), "\(second.stderr)")
+        slow.stop()   // SIGKILL, mid-compression
+        #expect(try Self.snapshot(dir.appendingPathComponent("dist")) == before)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix(".dist.building-") }
+        #expect(leftovers.count == 1, "\(leftovers)")
+        let next = try await run("build src --out dist --cache-dir off")
+        #expect(next.status == 0 && next.stderr.contains("removed \(leftovers.first ?? "?"), left by a build that was killed"), "\(next.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix(".dist.building-") }.isEmpty)
+        #expect(try Self.snapshot(dir.appendingPathComponent("dist")).count > before.count)
+    }
+
+    /// Every file under `dir` with its bytes.
+    static func snapshot(_ dir: URL) throws -> [String: Data] {
+        var out: [String: Data] = [:]
+        for case let path as String in FileManager.default.enumerator(atPath: dir.path)! {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: dir.appendingPathComponent(path).path, isDirectory: &isDirectory), !isDirectory.boolValue {
+                out[path] = try Data(contentsOf: dir.appendingPathComponent(path))
+            }
+        }
+        return out
+    }
 }
