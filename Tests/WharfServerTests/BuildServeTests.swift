@@ -128,10 +128,7 @@ import Testing
         let src = dir.appendingPathComponent("src")
         try FileManager.default.createDirectory(at: src.appendingPathComponent("img"), withIntermediateDirectories: true)
         try "<!doctype html>\n".write(to: src.appendingPathComponent("index.html"), atomically: true, encoding: .utf8)
-        let wharf = try CLITests.binary().path
-        func run(_ args: String) async throws -> HLSTests.ToolRun {
-            try await HLSTests.tool(["/bin/bash", "-c", "cd \"$1\" && exec \"$2\" \(args)", "build", dir.path, wharf])
-        }
+        func run(_ args: String) async throws -> HLSTests.ToolRun { try await Self.wharf(args, in: dir) }
         let ok = try await run("build src --out dist")
         #expect(ok.status == 0, "\(ok.stderr)")
         #expect(ok.stderr.contains("writing 1/1 files") && ok.stdout.contains("built dist: 1 files"), "\(ok.stdout)\(ok.stderr)")
@@ -159,9 +156,7 @@ import Testing
         try FileManager.default.createDirectory(at: src.appendingPathComponent("js"), withIntermediateDirectories: true)
         try "<!doctype html>\n".write(to: src.appendingPathComponent("index.html"), atomically: true, encoding: .utf8)
         let wharf = try CLITests.binary().path
-        func run(_ args: String) async throws -> HLSTests.ToolRun {
-            try await HLSTests.tool(["/bin/bash", "-c", "cd \"$1\" && exec \"$2\" \(args)", "build", dir.path, wharf])
-        }
+        func run(_ args: String) async throws -> HLSTests.ToolRun { try await Self.wharf(args, in: dir) }
         #expect(try await run("build src --out dist --cache-dir off").status == 0)
         let before = try Self.snapshot(dir.appendingPathComponent("dist"))
         // Enough Brotli-11 work (~25 MB of distinct text) to still be running when it is killed.
@@ -198,5 +193,10 @@ import Testing
             }
         }
         return out
+    }
+
+    /// Runs `wharf ARGS` (a shell word list) in `dir`.
+    static func wharf(_ args: String, in dir: URL) async throws -> HLSTests.ToolRun {
+        try await HLSTests.tool(["/bin/bash", "-c", "cd \"$1\" && exec \"$2\" \(args)", "wharf", dir.path, try CLITests.binary().path])
     }
 }
