@@ -126,7 +126,7 @@ import WharfCompression
         _ = Self.build(root)
         #expect(try Self.tree(root.appendingPathComponent("dist")) == first)
         // No staging directories left beside DIST.
-        #expect(try FileManager.default.contentsOfDirectory(atPath: root.path).sorted() == ["cache", "dist", "src"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root.path).sorted() == [".dist.lock", "cache", "dist", "src"])
     }
 
     @Test func aRebuildCompressesOnlyWhatChanged() throws {
@@ -179,7 +179,7 @@ import WharfCompression
         let report = Self.build(root, strict: true)
         #expect(report.failed && report.problems.contains { $0.severity == .error && $0.message.contains("img/missing.png") })
         #expect(try Self.tree(root.appendingPathComponent("dist")) == before)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: root.path).sorted() == ["cache", "dist", "src"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root.path).sorted() == [".dist.lock", "cache", "dist", "src"])
     }
 
     @Test func resolvingReferences() {
