@@ -47,6 +47,9 @@ trap 'rm -rf "$work"' EXIT
 export SWIFT_BACKTRACE=enable=no
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:allocator_may_return_null=1}
 
+# -jobs makes libFuzzer fork workers that log to fuzz-N.log in the current directory: only then.
+parallel=""
+[[ ${FUZZ_JOBS:-1} -gt 1 ]] && parallel="-jobs=$FUZZ_JOBS -workers=$FUZZ_JOBS"
 status=0
 rows=()
 for t in "${targets[@]}"; do
@@ -55,7 +58,7 @@ for t in "${targets[@]}"; do
   echo "fuzz: $t for ${seconds}s" >&2
   set +e
   WHARF_FUZZ_TARGET=$t "$bin" "$work/$t" "fuzz/corpus/$t" -max_total_time="$seconds" -print_final_stats=1 \
-    -rss_limit_mb=2048 -timeout=10 -max_len=65536 -jobs="${FUZZ_JOBS:-1}" -workers="${FUZZ_JOBS:-1}" ${FUZZ_SEED:+-seed=$FUZZ_SEED} \
+    -rss_limit_mb=2048 -timeout=10 -max_len=65536 ${FUZZ_SEED:+-seed=$FUZZ_SEED} $parallel \
     -artifact_prefix="fuzz/crashes/$t-" >"$log" 2>&1
   rc=$?
   set -e
