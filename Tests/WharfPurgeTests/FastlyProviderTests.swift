@@ -116,6 +116,36 @@ import Testing
         }
     }
 
+    /// An API that accepts the connection and never answers (issue #7): the attempt ends at the
+    /// request timeout as a retryable failure, not a hang.
+    @Test func hangingAPIIsRetryableAtTheTimeout() async throws {
+        // A listening socket nobody accepts on: the kernel completes the handshake, and the
+        // request then waits for an answer that never comes.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        try withUnsafeMutablePointer(to: &address) { p in
+            try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
+                guard bind(fd, sa, length) == 0, listen(fd, 16) == 0, getsockname(fd, sa, &length) == 0 else {
+                    throw DeliveryError(retryable: false, "cannot listen: \(errno)")
+                }
+            }
+        }
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        try await withChecker(fake) { _, context in
+            let short = DeliveryContext(http: context.http, timeout: .milliseconds(500), expand: context.expand)
+            let start = ContinuousClock.now
+            let error = await deliveryError { () async throws(DeliveryError) in
+                try await provider("http://127.0.0.1:\(port)").deliver(PurgeRequest(tags: ["a"]), context: short)
+            }
+            #expect(error?.retryable == true, "\(String(describing: error))")
+            #expect(ContinuousClock.now - start < .seconds(5))
+        }
+    }
+
     @Test func callsArePaced() async throws {
         try await withChecker(fake) { server, context in
             // 20 a second: a burst of 20 calls, then one every 50 ms, so the 30th waits 0.5 s.
