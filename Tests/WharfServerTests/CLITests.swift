@@ -25,6 +25,15 @@ import Testing
         var log: String { (try? String(contentsOf: stderr, encoding: .utf8)) ?? "" }
     }
 
+    /// The port of a server started with `--listen 127.0.0.1:0`, from its "wharf serving" log line.
+    static func listenPort(_ run: Launched) async throws -> Int {
+        for _ in 0..<200 {
+            if let m = run.log.firstMatch(of: /listen=\S*:(\d+)/), let port = Int(m.1) { return port }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw TestFailure("no listen line in: \(run.log)")
+    }
+
     static func launch(_ args: [String], cwd: URL, env: [String: String] = [:]) throws -> Launched {
         let p = Process()
         p.executableURL = try binary()
@@ -95,12 +104,7 @@ import Testing
                                   cwd: dir, env: ["WHARF_LOG_ACCESS": "off"])
         defer { if run.process.isRunning { run.process.terminate() } }
 
-        var port: Int?
-        for _ in 0..<200 where port == nil {
-            try await Task.sleep(for: .milliseconds(50))
-            if let m = run.log.firstMatch(of: /listen=\S*:(\d+)/) { port = Int(m.1) }
-        }
-        let p = try #require(port, "no listen line in: \(run.log)")
+        let p = try await Self.listenPort(run)
         let raw = try RawClient(port: p, receiveBuffer: 4096)
         raw.send("GET /huge.bin HTTP/1.1\r\nHost: x\r\n\r\n")
         let first = raw.read(count: 1000)

@@ -70,4 +70,69 @@ import WharfImage
         }
         try? await client.shutdown()
     }
+
+    /// SIGTERM under load (issue #7): six slow readers of an 8 MiB file each get the whole file,
+    /// eight clients hammering a small file get only whole answers, a new connection is refused
+    /// once the listener has closed, and the process exits 0 well within `limits.shutdown_grace`.
+    @Test func sigtermUnderLoadFinishesInFlightRefusesNewAndExitsInTime() async throws {
+        let dir = try CLITests.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let big = (0..<(8 << 20)).map { UInt8(truncatingIfNeeded: $0 >> 7) }
+        let small = Array(String(repeating: "p { margin: 0 }\n", count: 200).utf8)
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("site"), withIntermediateDirectories: true)
+        try Data(big).write(to: dir.appendingPathComponent("site/big.bin"))
+        try Data(small).write(to: dir.appendingPathComponent("site/small.css"))
+        let run = try CLITests.launch(["serve", "--root", "site", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"],
+                                      cwd: dir, env: ["WHARF_LOG_ACCESS": "off", "WHARF_LIMITS_SHUTDOWN_GRACE": "10"])
+        defer { if run.process.isRunning { run.process.terminate() } }
+        let p = try await CLITests.listenPort(run)
+
+        // Responses in flight: started (first bytes read), most of the file still to come.
+        var slow: [RawClient] = []
+        for _ in 0..<6 {
+            let raw = try RawClient(port: p, receiveBuffer: 4096)
+            raw.send("GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(raw.read(count: 1000).count == 1000)
+            slow.append(raw)
+        }
+        // Load: eight clients asking for the small file back to back until the server is gone.
+        let client = try Client()
+        let load = Task {
+            await withTaskGroup(of: (ok: Int, torn: Int).self) { group in
+                for _ in 0..<8 {
+                    group.addTask {
+                        var ok = 0, torn = 0
+                        while true {
+                            guard let r = try? await client.get("http://127.0.0.1:\(p)/small.css", [("Accept-Encoding", "identity")]) else { break }
+                            if r.status == 200 && r.body == small { ok += 1 } else if r.status == 200 { torn += 1 }
+                        }
+                        return (ok, torn)
+                    }
+                }
+                return await group.reduce(into: (ok: 0, torn: 0)) { $0.ok += $1.ok; $0.torn += $1.torn }
+            }
+        }
+        try await Task.sleep(for: .milliseconds(700))
+        let signalled = ContinuousClock.now
+        kill(run.process.processIdentifier, SIGTERM)
+        // When the process ends (the load's client takes longer to give up on refused connects).
+        let exited = Task {
+            while run.process.isRunning { try? await Task.sleep(for: .milliseconds(20)) }
+            return ContinuousClock.now - signalled
+        }
+        try await Task.sleep(for: .milliseconds(500))
+        #expect((try? RawClient(port: p)) == nil, "a new connection was accepted after SIGTERM")
+        for raw in slow {
+            let rest = raw.readAll()
+            // 1000 bytes were read before; head + body = 1000 + rest.
+            #expect(rest.count >= big.count - 1000, "an in-flight response was cut: \(rest.count) more bytes")
+        }
+        let counts = await load.value
+        #expect(counts.ok > 0 && counts.torn == 0, "\(counts)")
+        let exitTime = await exited.value
+        run.process.waitUntilExit()
+        #expect(run.process.terminationReason == .exit && run.process.terminationStatus == 0)
+        #expect(exitTime < .seconds(5), "exit took \(exitTime) (shutdown_grace is 10 s)")
+        try? await client.shutdown()
+    }
 }
