@@ -142,7 +142,9 @@ import Testing
                 try await provider("http://127.0.0.1:\(port)").deliver(PurgeRequest(tags: ["a"]), context: short)
             }
             #expect(error?.retryable == true, "\(String(describing: error))")
-            #expect(ContinuousClock.now - start < .seconds(5))
+            // The attempt's own 0.5 s deadline ends it, far sooner than purge.request_timeout's 30 s
+            // default (a busy machine running the whole suite stretches the 0.5 s a little).
+            #expect(ContinuousClock.now - start < .seconds(20))
         }
     }
 

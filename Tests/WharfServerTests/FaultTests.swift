@@ -97,6 +97,7 @@ import WharfImage
         }
         // Load: eight clients asking for the small file back to back until the server is gone.
         let client = try Client()
+        let answered = Counter()
         let load = Task {
             await withTaskGroup(of: (ok: Int, torn: Int).self) { group in
                 for _ in 0..<8 {
@@ -105,6 +106,7 @@ import WharfImage
                         while true {
                             guard let r = try? await client.get("http://127.0.0.1:\(p)/small.css", [("Accept-Encoding", "identity")]) else { break }
                             if r.status == 200 && r.body == small { ok += 1 } else if r.status == 200 { torn += 1 }
+                            answered.add()
                         }
                         return (ok, torn)
                     }
@@ -112,7 +114,9 @@ import WharfImage
                 return await group.reduce(into: (ok: 0, torn: 0)) { $0.ok += $1.ok; $0.torn += $1.torn }
             }
         }
-        try await Task.sleep(for: .milliseconds(700))
+        // The load is running (answers coming back) before the signal, however busy the machine.
+        for _ in 0..<500 where answered.value < 50 { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(answered.value >= 50, "the load never got going")
         let signalled = ContinuousClock.now
         kill(run.process.processIdentifier, SIGTERM)
         // When the process ends (the load's client takes longer to give up on refused connects).
@@ -135,4 +139,12 @@ import WharfImage
         #expect(exitTime < .seconds(5), "exit took \(exitTime) (shutdown_grace is 10 s)")
         try? await client.shutdown()
     }
+}
+
+/// A count shared by concurrent tasks.
+final class Counter: @unchecked Sendable {
+    private var n = 0
+    private let lock = NSLock()
+    func add() { lock.lock(); n += 1; lock.unlock() }
+    var value: Int { lock.lock(); defer { lock.unlock() }; return n }
 }
