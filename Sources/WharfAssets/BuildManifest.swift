@@ -7,6 +7,9 @@ import Foundation
 /// A recorded hash is trusted only while the file is as the build left it: the same size, and an
 /// mtime older than the manifest's (the build writes the manifest last; `rsync -a` and `cp -p`
 /// keep mtimes). A file edited after the build, or copied in later, is hashed as usual.
+///
+/// The format is WharfBuild's `Manifest` (version 2); this reads only the fields the server uses,
+/// so the server does not link the build's modules (libvips encoders, the MP4 packager).
 public struct BuildManifest: Sendable {
     public let buildID: String
     /// The manifest file's identity when read, to re-read it only when it changes.

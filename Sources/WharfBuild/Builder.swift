@@ -385,11 +385,7 @@ public struct Builder: Sendable {
     }
 
     /// The size of a regular file, or nil (one `stat`, not Foundation's attribute dictionary).
-    static func fileSize(_ path: String) -> Int? {
-        var st = stat()
-        guard stat(path, &st) == 0, st.st_mode & S_IFMT == S_IFREG else { return nil }
-        return Int(st.st_size)
-    }
+    static func fileSize(_ path: String) -> Int? { DigestCache.Stamp.of(path)?.size }
 }
 
 extension Sequence where Element == UInt8 {

@@ -39,8 +39,7 @@ struct DigestCache: Sendable {
     /// The cache of the tree at `source` (by its real path, so two sites can share a cache dir).
     init(directory: String?, source: String) {
         guard let directory else { file = nil; return }
-        let real = (try? FileManager.default.destinationOfSymbolicLink(atPath: source)) ?? source
-        let absolute = URL(fileURLWithPath: real).standardizedFileURL.path
+        let absolute = URL(fileURLWithPath: source).resolvingSymlinksInPath().path
         file = directory + "/digests/" + SHA256.hash(data: Array(absolute.utf8)).prefix(8).hex + ".tsv"
     }
 
@@ -56,9 +55,8 @@ struct DigestCache: Sendable {
     mutating func load() {
         guard let file, let data = FileManager.default.contents(atPath: file) else { return }
         let bytes = [UInt8](data)
-        var fields: [Substring] = []
         for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
-            fields = line.split(separator: "\t", maxSplits: 7, omittingEmptySubsequences: false)
+            let fields = line.split(separator: "\t", maxSplits: 7, omittingEmptySubsequences: false)
             guard fields.count == 8, let device = UInt64(fields[0]), let inode = UInt64(fields[1]), let size = Int(fields[2]),
                   let mtime = Int64(fields[3]), let ctime = Int64(fields[4]), fields[5].utf8.count == 64,
                   let digest = Self.unhex(fields[5]) else { continue }

@@ -50,19 +50,17 @@ struct ByteReader {
         return UInt32(bytes[position]) << 16 | UInt32(bytes[position + 1]) << 8 | UInt32(bytes[position + 2])
     }
 
-    mutating func u32(_ what: String = "field") throws(MediaError) -> UInt32 {
-        try need(4, what)
-        defer { position += 4 }
-        var v: UInt32 = 0
-        for i in 0..<4 { v = v << 8 | UInt32(bytes[position + i]) }
-        return v
-    }
+    mutating func u32(_ what: String = "field") throws(MediaError) -> UInt32 { try bigEndian(what) }
 
-    mutating func u64(_ what: String = "field") throws(MediaError) -> UInt64 {
-        try need(8, what)
-        defer { position += 8 }
-        var v: UInt64 = 0
-        for i in 0..<8 { v = v << 8 | UInt64(bytes[position + i]) }
+    mutating func u64(_ what: String = "field") throws(MediaError) -> UInt64 { try bigEndian(what) }
+
+    /// The next `T.bitWidth / 8` bytes as a big-endian integer.
+    private mutating func bigEndian<T: FixedWidthInteger & UnsignedInteger>(_ what: String) throws(MediaError) -> T {
+        let n = T.bitWidth / 8
+        try need(n, what)
+        defer { position += n }
+        var v: T = 0
+        for i in 0..<n { v = v << 8 | T(bytes[position + i]) }
         return v
     }
 

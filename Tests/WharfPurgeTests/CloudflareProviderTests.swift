@@ -117,7 +117,9 @@ import Testing
             #expect(server.requests.count == 20 && server.violations == [])
         }
         // Unpaced, 40 calls run into a bucket of 5/s holding 2 (small enough that even a machine
-        // busy with the rest of the suite sends faster), and the 429 asks to wait.
+        // busy with the rest of the suite sends faster), and the 429 asks to wait. `fake` is this
+        // suite's FakeCloudflare: the local request-shape checker of Cloudflare's documented API
+        // (its live API is unreachable from here; the README says what was never verified live).
         var tight = fake
         tight.limit = (rate: 5, burst: 2)
         try await withChecker(tight) { server, context in

@@ -135,6 +135,8 @@ import Testing
             }
         }
         let port = Int(UInt16(bigEndian: address.sin_port))
+        // The checker (FakeFastly) only supplies the HTTP client and context; the provider is
+        // pointed at the silent socket above, which is what is under test.
         try await withChecker(fake) { _, context in
             let short = DeliveryContext(http: context.http, timeout: .milliseconds(500), expand: context.expand)
             let start = ContinuousClock.now

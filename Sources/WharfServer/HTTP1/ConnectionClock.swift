@@ -3,8 +3,8 @@ import NIOPosix
 
 /// Timeouts of one HTTP/1.1 connection. Idle: waiting for the first byte of the next request
 /// (closed quietly after `idleTimeout`). Head: bytes of a request arrived but not its whole
-/// head yet (408 after `headerReadTimeout`: the slowloris defence). Body: a request body is
-/// being read (408 when a chunk takes longer than `headerReadTimeout`). Sending: responses wait
+/// head yet (408 after `headerReadTimeout`: the slowloris defence). (No request body is ever
+/// read over HTTP/1.1: see `HTTP1Handler`.) Sending: responses wait
 /// for the client to read them (closed after `idleTimeout` without progress). Busy: a request is
 /// being answered; no deadline.
 ///
@@ -12,7 +12,7 @@ import NIOPosix
 /// showed up as the largest cost of a static hit. The event loop's ``DeadlineSweeper`` checks
 /// the deadlines a few times per `headerReadTimeout` instead.
 final class ConnectionClock {
-    enum Phase { case idle, head, body, busy, sending }
+    enum Phase { case idle, head, busy, sending }
 
     private(set) var phase: Phase = .idle
     private(set) var deadline: NIODeadline = .distantFuture
@@ -58,12 +58,6 @@ final class ConnectionClock {
     private static func coarse(_ sweeper: DeadlineSweeper?) -> NIODeadline {
         guard let sweeper else { return .now() }
         return sweeper.now + sweeper.interval
-    }
-
-    /// Request body bytes are expected: each chunk must follow the last within the header timeout.
-    func readingBody() {
-        phase = .body
-        deadline = Self.coarse(sweeper) + headerReadTimeout
     }
 
     /// Output is waiting for the client to read it: it must make progress within the idle

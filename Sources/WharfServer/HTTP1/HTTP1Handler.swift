@@ -20,7 +20,6 @@ final class HTTP1Handler: ChannelInboundHandler {
 
     /// The request being read (head received, waiting for its end).
     private var reading: HTTPRequestHead?
-    private var bodyBytes = 0
     /// The fields of the request being read.
     private var readingFields = RequestFields()
     /// Complete requests waiting for the one in front to be answered.
@@ -64,8 +63,6 @@ final class HTTP1Handler: ChannelInboundHandler {
                 context.close(promise: nil)
             case .head:
                 self.writeAndClose(context, .text(.requestTimeout, "request header timeout", close: true))
-            case .body:
-                self.writeAndClose(context, .text(.requestTimeout, "request body timeout", close: true))
             case .busy:
                 break
             }
@@ -84,7 +81,6 @@ final class HTTP1Handler: ChannelInboundHandler {
         case .head(let head):
             reading = head
             readingFields = RequestFields(head.headers)
-            bodyBytes = 0
             if head.uri.utf8.count > services.config.limits.maxURIBytes {
                 writeAndClose(context, .text(.uriTooLong, "request-target too long", close: true))
                 return
@@ -426,7 +422,7 @@ final class HTTP1Handler: ChannelInboundHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is ChannelShouldQuiesceEvent {
             quiescing = true
-            if !busy && queue.isEmpty && reading == nil && clock.phase != .head && clock.phase != .body {
+            if !busy && queue.isEmpty && reading == nil && clock.phase != .head {
                 closeAfterWrites(context)
             }
             return
