@@ -25,9 +25,11 @@ BUILD_PKGS=(pkg-config libvips-dev liblcms2-dev libbrotli-dev zlib1g-dev libsqli
 #   fixtures with it (scripts/hls-fixtures.sh) and play wharf's HLS output over HTTP through it.
 #   python3-m3u8: the `m3u8` package scripts/hls-check.py reads playlists with, from Debian
 #   (not PyPI: every test dependency comes from the distribution's registry).
+#   python3-h2 drives raw HTTP/2 frames at the server (floods, rapid reset; Tests/.../h2-attacks.py);
+#   slowhttptest runs slowloris and slow-read against it (HardeningTests).
 TEST_PKGS=(curl nghttp2-client openssl brotli chromium fonts-dejavu-core
            varnish varnish-modules nginx libnginx-mod-http-cache-purge socat
-           ffmpeg python3-m3u8)
+           ffmpeg python3-m3u8 python3-h2 slowhttptest)
 # bench: bench/static.sh — the nginx to compare against, the load generator, taskset for pinning
 #   and flock against concurrent runs (util-linux),
 #   curl for the readiness/size checks, brotli for the precompressed sibling; bench/images.sh

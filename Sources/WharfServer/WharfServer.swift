@@ -290,8 +290,22 @@ public final class WharfServer: Service, @unchecked Sendable {
             HTTP2Setting(parameter: .maxHeaderListSize, value: limits.maxHeaderBytes),
             HTTP2Setting(parameter: .initialWindowSize, value: 1 << 20),
         ]
+        let h2 = limits.http2
+        let window = TimeAmount.nanoseconds(Int64(h2.rateWindow * 1e9))
+        connection.maximumSequentialContinuationFrames = h2.maxContinuationFrames
+        connection.maximumBufferedControlFrames = h2.maxBufferedControlFrames
+        connection.maximumSequentialEmptyDataFrames = h2.maxEmptyDataFrames
+        connection.maximumConnectionGlitches = h2.maxGlitches
+        connection.controlFrameRateLimit.maximumCount = h2.maxControlFrames
+        connection.controlFrameRateLimit.windowLength = window
         var stream = NIOHTTP2Handler.StreamConfiguration()
         stream.targetWindowSize = 1 << 20
+        stream.streamResetFrameRateLimit.maximumCount = h2.maxResets
+        stream.streamResetFrameRateLimit.windowLength = window
+        stream.streamErrorRateLimit.maximumCount = h2.maxStreamErrors
+        stream.streamErrorRateLimit.windowLength = window
+        // Ahead of NIOHTTP2Handler: it sees the frames as bytes, and so the GOAWAYs that end the connection.
+        try sync.addHandler(ErrorGoAwayCloser())
         _ = try sync.configureHTTP2Pipeline(
             mode: .server, connectionConfiguration: connection, streamConfiguration: stream,
             streamDelegate: manager.http2StreamDelegate

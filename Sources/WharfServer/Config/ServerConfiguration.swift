@@ -41,8 +41,33 @@ public struct ServerConfiguration: Sendable {
         public var maxPipelinedRequests = 32
         /// Concurrent streams per HTTP/2 connection.
         public var http2MaxConcurrentStreams = 100
+        /// HTTP/2 frame-flood limits, each applied per connection; over a limit the connection gets
+        /// GOAWAY (ENHANCE_YOUR_CALM) and closes. Set explicitly rather than inherited from NIOHTTP2,
+        /// whose defaults have changed between releases.
+        public var http2 = HTTP2Limits()
         /// Seconds in-flight requests get to finish on shutdown before connections are cut.
         public var shutdownGrace = 30.0
+        public init() {}
+    }
+
+    /// Per-connection HTTP/2 abuse limits (see ``Limits/http2``).
+    public struct HTTP2Limits: Sendable, Equatable {
+        /// RST_STREAM frames a client may send per ``rateWindow`` (rapid reset, CVE-2023-44487).
+        public var maxResets = 200
+        /// Streams the server may have to reset for protocol errors per ``rateWindow``.
+        public var maxStreamErrors = 200
+        /// PING, SETTINGS and PRIORITY frames a client may send per ``rateWindow``.
+        public var maxControlFrames = 200
+        /// Seconds over which the three counts above are taken.
+        public var rateWindow = 30.0
+        /// CONTINUATION frames in a row before a header block must end (CONTINUATION flood).
+        public var maxContinuationFrames = 5
+        /// Control-frame answers (PING/SETTINGS ACKs) queued for a client that does not read.
+        public var maxBufferedControlFrames = 10_000
+        /// Empty DATA frames in a row.
+        public var maxEmptyDataFrames = 1
+        /// Suspicious events (NIOHTTP2's "glitches") per connection, ever.
+        public var maxGlitches = 200
         public init() {}
     }
 

@@ -8,6 +8,9 @@ final class HTTP2StreamHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
+    /// Body writes are issued in slices of this size, so a stalled reader is noticed per slice.
+    static let sliceBytes = 64 * 1024
+
     private let services: ServerServices
     private var head: HTTPRequestHead?
     private var bodyBytes = 0
@@ -73,27 +76,66 @@ final class HTTP2StreamHandler: ChannelInboundHandler {
             return
         }
         let pool = services.pool.threadPool
+        let stall = SendStallWatch(context: context, timeout: .nanoseconds(Int64(services.config.limits.idleTimeout * 1e9)))
         var chain = context.eventLoop.makeSucceededVoidFuture()
         for segment in reply.body {
-            chain = chain.flatMap {
-                let context = loopBound.value
-                switch segment {
-                case .bytes(let b):
-                    return context.writeAndFlush(NIOAny(HTTPServerResponsePart.body(.byteBuffer(b))))
-                case .file(let file, let offset, let length):
-                    return FileStreamer.stream(file, offset: offset, length: length, pool: pool,
-                                               eventLoop: context.eventLoop) { buffer in
+            switch segment {
+            case .bytes(let b):
+                // Slices (no copy) so progress is seen per slice, not once per whole body.
+                var rest = b
+                while rest.readableBytes > 0 {
+                    let slice = rest.readSlice(length: min(Self.sliceBytes, rest.readableBytes))!
+                    chain = chain.flatMap {
+                        loopBound.value.writeAndFlush(NIOAny(HTTPServerResponsePart.body(.byteBuffer(slice))))
+                            .map { stall.progress() }
+                    }
+                }
+            case .file(let file, let offset, let length):
+                chain = chain.flatMap {
+                    FileStreamer.stream(file, offset: offset, length: length, pool: pool,
+                                        eventLoop: loopBound.value.eventLoop) { buffer in
                         loopBound.value.writeAndFlush(NIOAny(HTTPServerResponsePart.body(.byteBuffer(buffer))))
+                            .map { stall.progress() }
                     }
                 }
             }
         }
         chain.whenComplete { result in
+            stall.stop()
             let context = loopBound.value
             switch result {
             case .success: context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil)), promise: nil)
             case .failure: context.close(promise: nil)
             }
         }
+    }
+}
+
+/// Resets a stream whose client stops reading (a zero flow-control window, or a TCP window that
+/// never opens): no body write may go `timeout` without completing, as HTTP/1.1's send timeout.
+/// Closing the stream channel sends RST_STREAM and frees what it holds; with no stream left, the
+/// connection's idle timer closes it too.
+private final class SendStallWatch: @unchecked Sendable {
+    // Touched only on the stream's event loop.
+    private var last: NIODeadline = .now()
+    private var task: RepeatedTask?
+
+    init(context: ChannelHandlerContext, timeout: TimeAmount) {
+        let channel = context.channel
+        let tick = TimeAmount.nanoseconds(max(timeout.nanoseconds / 4, 1_000_000))
+        task = context.eventLoop.scheduleRepeatedTask(initialDelay: tick, delay: tick) { [weak self] task in
+            guard let self else { return task.cancel() }
+            if NIODeadline.now() - self.last > timeout {
+                task.cancel()
+                channel.close(promise: nil)
+            }
+        }
+    }
+
+    func progress() { last = .now() }
+
+    func stop() {
+        task?.cancel()
+        task = nil
     }
 }
