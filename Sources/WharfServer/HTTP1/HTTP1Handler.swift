@@ -57,10 +57,19 @@ final class HTTP1Handler: ChannelInboundHandler {
             guard let self else { return }
             let context = loopBound.value
             switch phase {
-            case .idle, .sending:
-                // Idle keep-alive, or a client that stopped reading its response (send_timeout).
+            case .idle:
                 self.closing = true
                 context.close(promise: nil)
+            case .sending:
+                // A client that stopped reading its response (nginx's send_timeout). Reset, not
+                // FIN (nginx's reset_timedout_connection): a graceful close would leave the kernel
+                // holding the unsent megabytes for an orphaned socket the client still drips from.
+                self.closing = true
+                if let socket = context.channel as? any SocketOptionProvider {
+                    socket.setSoLinger(linger(l_onoff: 1, l_linger: 0)).whenComplete { _ in loopBound.value.close(promise: nil) }
+                } else {
+                    context.close(promise: nil)
+                }
             case .head:
                 self.writeAndClose(context, .text(.requestTimeout, "request header timeout", close: true))
             case .busy:
