@@ -9,6 +9,7 @@ import NIOPosix
 import NIOSSL
 import NIOTLS
 import ServiceLifecycle
+import Synchronization
 import WharfAssets
 import WharfHTTP
 import WharfImage
@@ -91,7 +92,20 @@ public final class WharfServer: Service, @unchecked Sendable {
             disk = nil
         } else {
             do {
-                disk = try ResultCache(directory: images.cacheDirectory, maxBytes: images.cacheBytes)
+                let warned = Mutex(0.0)
+                let log = logger
+                disk = try ResultCache(directory: images.cacheDirectory, maxBytes: images.cacheBytes) { [metrics] reason in
+                    metrics.imageCacheWriteErrors.increment()
+                    // Once a minute at most: a full disk fails every write.
+                    let now = Date().timeIntervalSince1970
+                    guard warned.withLock({ last in
+                        guard now - last >= 60 else { return false }
+                        last = now
+                        return true
+                    }) else { return }
+                    log.warning("image result cache: cannot store variants; serving them uncached", metadata: [
+                        "images.cache_dir": "\(images.cacheDirectory)", "error": "\(reason)"])
+                }
             } catch where images.cacheDirectory == ServerConfiguration.Images().cacheDirectory {
                 // The default is relative to the working directory, which may be read-only (a
                 // service started in /): run without the disk cache rather than not at all.

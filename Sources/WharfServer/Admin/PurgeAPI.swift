@@ -18,7 +18,9 @@ final class PurgeAPI: Sendable {
 
         static func error(_ status: HTTPResponseStatus, _ message: String, fields: [(String, String)] = []) -> Answer {
             let json = (try? JSONSerialization.data(withJSONObject: ["error": message], options: [.sortedKeys])) ?? Data()
-            return Answer(status: status, fields: fields, body: [UInt8](json) + [0x0A])
+            // 503 is the journal (a full or failing disk): a deploy script should retry shortly.
+            let extra = status == .serviceUnavailable && !fields.contains { $0.0 == "Retry-After" } ? [("Retry-After", "5")] : []
+            return Answer(status: status, fields: fields + extra, body: [UInt8](json) + [0x0A])
         }
     }
 

@@ -30,11 +30,15 @@ final class ResultCache: Sendable {
     /// Entries waiting for the writer, readable meanwhile, and their total size.
     private let queued = Mutex<(entries: [String: [UInt8]], bytes: Int)>(([:], 0))
     static let maxQueuedBytes = 64 << 20
+    /// Told of each write that failed (a full or read-only disk), with the reason; the response
+    /// was already sent from memory, so a failed write only means the entry is not kept.
+    private let writeFailed: @Sendable (String) -> Void
 
     /// Opens (creating) the directory, removes temp files a crash left behind, and indexes what is there.
-    init(directory: String, maxBytes: Int) throws {
+    init(directory: String, maxBytes: Int, writeFailed: @escaping @Sendable (String) -> Void = { _ in }) throws {
         self.directory = URL(fileURLWithPath: directory, isDirectory: true)
         self.maxBytes = maxBytes
+        self.writeFailed = writeFailed
         let fm = FileManager.default
         try fm.createDirectory(at: tmp, withIntermediateDirectories: true)
         // Temp files a crash left behind; recent ones may be another replica's writes in progress.
@@ -128,29 +132,40 @@ final class ResultCache: Sendable {
         guard bytes.count <= maxBytes / 4 else { return } // one entry must not flush the cache
         let final = url(name)
         let temp = tmp.appendingPathComponent(UUID().uuidString + ".tmp")
+        // Any failure (ENOSPC, EDQUOT, EROFS, EIO) leaves no file behind, neither temp nor final.
+        func fail(_ what: String) {
+            let reason = "\(what): \(String(cString: strerror(errno)))"
+            unlink(temp.path)
+            writeFailed(reason)
+        }
         do {
             try FileManager.default.createDirectory(at: final.deletingLastPathComponent(), withIntermediateDirectories: true)
-            let fd = open(temp.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-            guard fd >= 0 else { return }
-            var ok = bytes.withUnsafeBytes { buf -> Bool in
-                var off = 0
-                while off < buf.count {
-                    let n = Glibc.write(fd, buf.baseAddress! + off, buf.count - off)
-                    if n <= 0 { return false }
-                    off += n
-                }
-                return true
-            }
-            ok = ok && fsync(fd) == 0
-            close(fd)
-            guard ok, rename(temp.path, final.path) == 0 else {
-                unlink(temp.path)
-                return
-            }
         } catch {
             unlink(temp.path)
+            writeFailed("mkdir: \(error)")
             return
         }
+        let fd = open(temp.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return fail("open") }
+        let written = bytes.withUnsafeBytes { buf -> Bool in
+            var off = 0
+            while off < buf.count {
+                let n = Glibc.write(fd, buf.baseAddress! + off, buf.count - off)
+                if n <= 0 { return false }
+                off += n
+            }
+            return true
+        }
+        guard written else {
+            close(fd)
+            return fail("write")
+        }
+        guard fsync(fd) == 0 else {
+            close(fd)
+            return fail("fsync")
+        }
+        close(fd)
+        guard rename(temp.path, final.path) == 0 else { return fail("rename") }
         let now = Date().timeIntervalSince1970
         state.withLock { s in
             if let old = s.entries[name] { s.bytes -= old.size }

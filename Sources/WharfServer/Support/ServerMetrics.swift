@@ -32,6 +32,8 @@ final class ServerMetrics: Sendable {
     let imageTransformDuration: CoreMetrics.Timer
     /// 503s because the image pool's queue was full.
     let imageRejected: CoreMetrics.Counter
+    /// Variants that could not be stored in the on-disk result cache (a full disk).
+    let imageCacheWriteErrors: CoreMetrics.Counter
     /// Purges accepted by the API.
     let purgesAccepted: CoreMetrics.Counter
     /// Deliveries by state (pending, done, failed) in the journal.
@@ -77,6 +79,7 @@ final class ServerMetrics: Sendable {
             failed: Counter(label: "wharf_image_transforms_total", dimensions: [("result", "error")], factory: factory))
         imageTransformDuration = Timer(label: "wharf_image_transform_duration_seconds", dimensions: [], factory: factory)
         imageRejected = Counter(label: "wharf_image_queue_rejections_total", dimensions: [], factory: factory)
+        imageCacheWriteErrors = Counter(label: "wharf_image_cache_write_errors_total", dimensions: [], factory: factory)
         purgesAccepted = Counter(label: "wharf_purges_accepted_total", dimensions: [], factory: factory)
         purgeDeliveries = Dictionary(uniqueKeysWithValues: ["pending", "done", "failed"].map {
             ($0, Meter(label: "wharf_purge_deliveries", dimensions: [("state", $0)], factory: factory))
