@@ -117,7 +117,8 @@ let package = Package(
 
         // Tests.
         // Fuzz targets (issue #7): a corpus replayer normally, a libFuzzer binary from scripts/fuzz.sh.
-        .executableTarget(name: "wharf-fuzz", dependencies: ["WharfHTTP", "WharfImage", "WharfMedia"], swiftSettings: swiftSettings),
+        .executableTarget(name: "wharf-fuzz", dependencies: ["WharfHTTP", "WharfImage", "WharfMedia", "WharfAssets", "WharfPurge", "WharfServer"],
+                         swiftSettings: swiftSettings),
 
         .testTarget(name: "WharfHTTPTests", dependencies: ["WharfHTTP"]),
         .testTarget(name: "WharfMediaTests", dependencies: ["WharfMedia"]),

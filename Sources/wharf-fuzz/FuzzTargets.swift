@@ -1,6 +1,9 @@
+import WharfAssets
 import WharfHTTP
 import WharfImage
 import WharfMedia
+import WharfPurge
+import WharfServer
 
 /// The fuzz targets: each takes one input and checks the invariants its parser promises, trapping
 /// (which libFuzzer reports as a crash) when one does not hold. A parser that merely returns an
@@ -15,6 +18,9 @@ enum FuzzTargets {
         "transform-query": transformQuery,
         "glob": glob,
         "mp4": mp4,
+        "purge-json": purgeJSON,
+        "tags": tags,
+        "toml": toml,
     ]
 
     static func text(_ input: [UInt8]) -> String { String(decoding: input, as: UTF8.self) }
@@ -114,5 +120,57 @@ enum FuzzTargets {
         for n in 1...min(plan.segments.count, 3) {
             _ = try? FragmentWriter.mediaSegment(sequence: UInt32(n), plan: plan, source: source)
         }
+    }
+
+    /// The purge API's body parser: an accepted purge respects every limit, holds only tags in
+    /// the shared alphabet, and prefixes that are paths without a query.
+    static func purgeJSON(_ input: [UInt8]) {
+        var limits = PurgeLimits()
+        limits.maxItems = 64
+        limits.maxItemBytes = 512
+        guard let request = try? PurgeRequest.parse(json: input, limits: limits) else { return }
+        precondition(request.itemCount > 0 && request.itemCount <= limits.maxItems, "item count \(request.itemCount)")
+        for tag in request.tags { precondition(SurrogateTags.isValid(tag), "tag \(tag) outside the alphabet") }
+        for p in request.prefixes { precondition(p.hasBytePrefix("/") && !p.containsByte(UInt8(ascii: "?")), "prefix \(p)") }
+        for u in request.urls { precondition(u.utf8.count <= limits.maxItemBytes, "url of \(u.utf8.count) bytes") }
+        precondition(Set(request.tags).count == request.tags.count, "duplicate tags")
+    }
+
+    /// The tag encoder: any path gives at most 50 valid tags, "/" last, the path's own tag first,
+    /// and every header encoding splits back into exactly those tags.
+    static func tags(_ input: [UInt8]) {
+        let parts = input.split(separator: 0, maxSplits: 2, omittingEmptySubsequences: false).map { text(Array($0)) }
+        let path = "/" + parts[0]
+        let build = parts.count > 1 ? parts[1] : nil
+        let extra = parts.count > 2 ? parts[2].split(separator: " ").map { SurrogateTags.tag(for: String($0)) } : []
+        let t = SurrogateTags.forPath(path, buildID: build, extra: extra).tags
+        precondition(!t.isEmpty && t.count <= SurrogateTags.maxCount, "\(t.count) tags")
+        // The path's own tag first, "/" (purge everything) last; for "/" itself only the latter.
+        precondition(t.last == "/" && (path == "/" || t.first == SurrogateTags.tag(for: path)), "order \(t.prefix(2)) … \(t.last ?? "")")
+        precondition(Set(t).count == t.count, "duplicate tags in \(t)")
+        for tag in t { precondition(SurrogateTags.isValid(tag), "invalid tag \(tag)") }
+        let tags = SurrogateTags(tags: t)
+        for header in TagHeader.allCases {
+            let encoded = header.encode(tags)
+            let back: [String] = switch header {
+            case .surrogateKey, .xkey: encoded.split(separator: " ").map(String.init)
+            case .cacheTag, .edgeCacheTag: encoded.split(separator: ",").map(String.init)
+            case .cacheGroups: encoded.split(separator: ",").map { String($0.trimmingCharacters(in: [" "]).dropFirst().dropLast()) }
+            }
+            precondition(back == t, "\(header) does not split back")
+        }
+    }
+
+    /// `wharf.toml` (TOMLKit over toml++): any text either loads or is refused with a
+    /// ConfigError naming a key; a loaded file re-applies to the same result.
+    static func toml(_ input: [UInt8]) {
+        var config = ServerConfiguration()
+        do {
+            try ConfigLoader.apply(toml: text(input), to: &config)
+        } catch {
+            precondition(!error.description.isEmpty, "an empty config error")
+            return
+        }
+        precondition(config.limits.maxConnections >= 1 && config.limits.http2.maxResets >= 1, "a limit out of its range")
     }
 }

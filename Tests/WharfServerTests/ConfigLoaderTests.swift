@@ -63,6 +63,34 @@ import WharfHTTP
         }
     }
 
+    /// Found by the `toml` fuzz target: toml++ 3.4 aborts the process on this date-time typo.
+    /// It, and any bare date or time, is refused by line before the parser sees it; the same
+    /// shapes inside strings and comments, and ordinary numbers, still load.
+    @Test(arguments: ["when = 1979-05-27T-08:00\n", "[limits]\nidle_timeout = 1\nx = 2024-01-01\n", "t = 07:32:00\n",
+                      "a = [1, 1979-05-27T07:32:00Z]\n"])
+    func dateTimeLiteralsAreRefusedBeforeTheParserSeesThem(_ toml: String) {
+        var c = ServerConfiguration()
+        #expect {
+            try ConfigLoader.apply(toml: toml, to: &c)
+        } throws: { error in
+            (error as? ConfigError)?.problem.contains("date or time value at line") == true
+        }
+    }
+
+    @Test func datesInStringsAndCommentsAndPlainNumbersStillLoad() throws {
+        var c = ServerConfiguration()
+        try ConfigLoader.apply(toml: """
+            # deployed 2024-01-01T10:00:00Z
+            root = "site-2024-01-01T-08:00"
+            [limits]
+            idle_timeout = 12.5 # 07:32
+            max_connections = 1_000
+            [images]
+            signing_keys = ['0123456789abcdef-1979-05-27T']
+            """, to: &c)
+        #expect(c.root == "site-2024-01-01T-08:00" && c.limits.idleTimeout == 12.5 && c.limits.maxConnections == 1000)
+    }
+
     @Test func environmentValuesAreCheckedAndUnknownNamesReported() throws {
         var c = ServerConfiguration()
         #expect {

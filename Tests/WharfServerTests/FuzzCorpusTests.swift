@@ -5,7 +5,13 @@ import Testing
 /// its target in `wharf-fuzz` replay mode: no invariant may break. The libFuzzer runs themselves
 /// are scripts/fuzz.sh, which scripts/test.sh runs briefly after the suite.
 @Suite struct FuzzCorpusTests {
-    static let targets = ["request-target", "range", "accept-encoding", "accept", "conditional", "transform-query", "glob", "mp4"]
+    /// One directory per target under fuzz/corpus (scripts/fuzz.sh refuses a target without one).
+    static let targets = ((try? FileManager.default.contentsOfDirectory(
+        atPath: HLSTests.repo.appendingPathComponent("fuzz/corpus").path)) ?? []).sorted()
+
+    @Test func everyTargetHasACorpus() {
+        #expect(Self.targets.count == 11, "corpora: \(Self.targets)")
+    }
 
     @Test(arguments: Self.targets)
     func theCorpusKeepsEveryInvariant(_ target: String) async throws {

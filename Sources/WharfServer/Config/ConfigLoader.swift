@@ -151,6 +151,7 @@ public enum ConfigLoader {
 
     /// Applies a TOML document over `config`.
     public static func apply(toml text: String, to config: inout ServerConfiguration) throws(ConfigError) {
+        try TOMLPreflight.check(text)
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)
