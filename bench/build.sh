@@ -26,18 +26,9 @@ source bench/lib.sh
 [[ $FILES =~ ^[1-9][0-9]*$ ]] || die "FILES must be a whole number, got '$FILES'"
 [[ $JOBS =~ ^[1-9][0-9]*$ ]] || die "JOBS must be a whole number, got '$JOBS'"
 
-groups=(bench)
-[[ -z $wharf_bin ]] && groups+=(build)
-bash scripts/install-deps.sh "${groups[@]}"
+setup_wharf bench
 command -v brotli >/dev/null || die "brotli not found (scripts/install-deps.sh bench installs it)"
 command -v vipsthumbnail >/dev/null || die "vipsthumbnail not found (scripts/install-deps.sh bench installs libvips-tools)"
-if [[ -z $wharf_bin ]]; then
-  log "building wharf (release)"
-  swift build -c release --product wharf >&2
-  wharf_bin=$(swift build -c release --show-bin-path)/wharf
-fi
-[[ -x $wharf_bin ]] || die "no wharf binary at '$wharf_bin'"
-wharf_bin=$(cd "$(dirname "$wharf_bin")" && pwd)/$(basename "$wharf_bin")
 
 mkdir -p "$out"
 exec 9>"$repo/bench/out/.lock"

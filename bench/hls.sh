@@ -29,16 +29,7 @@ for v in ROUNDS DURATION SEGMENTS; do
   [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a whole number, got '${!v}'"
 done
 
-groups=(bench test)
-[[ -z $wharf_bin ]] && groups+=(build)
-bash scripts/install-deps.sh "${groups[@]}"
-if [[ -z $wharf_bin ]]; then
-  log "building wharf (release)"
-  swift build -c release --product wharf >&2
-  wharf_bin=$(swift build -c release --show-bin-path)/wharf
-fi
-[[ -x $wharf_bin ]] || die "no wharf binary at '$wharf_bin'"
-wharf_bin=$(cd "$(dirname "$wharf_bin")" && pwd)/$(basename "$wharf_bin")
+setup_wharf bench test
 taskset -c 0 true 2>/dev/null && taskset -c 1 true 2>/dev/null || die "needs CPUs 0 and 1 (servers on 0, wrk on 1)"
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 

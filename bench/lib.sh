@@ -58,3 +58,19 @@ cpu_busy_percent() {
   t2=$((user + nice + system + idle + iowait + irq + softirq + steal)) i2=$((idle + iowait))
   echo $((100 - 100 * (i2 - i1) / (t2 - t1)))
 }
+
+# Installs the package groups a script needs (and the build group when it must compile wharf),
+# then sets wharf_bin: the $WHARF_BIN the script saved, made absolute, or a fresh release build.
+setup_wharf() { # GROUP...
+  local groups=("$@")
+  [[ -z $wharf_bin ]] && groups+=(build)
+  bash scripts/install-deps.sh "${groups[@]}"
+  if [[ -z $wharf_bin ]]; then
+    log "building wharf (release)"
+    swift build -c release --product wharf >&2
+    wharf_bin=$(swift build -c release --show-bin-path)/wharf
+  fi
+  [[ -x $wharf_bin ]] || die "no wharf binary at '$wharf_bin'"
+  # Absolute: the servers start in other directories.
+  wharf_bin=$(cd "$(dirname "$wharf_bin")" && pwd)/$(basename "$wharf_bin")
+}

@@ -32,16 +32,7 @@ source bench/lib.sh
 [[ $DURATION =~ ^[1-9][0-9]*$ ]] || die "DURATION must be a whole number of seconds, got '$DURATION'"
 [[ $CONNECTIONS =~ ^[1-9][0-9]*$ ]] || die "CONNECTIONS must be a whole number, got '$CONNECTIONS'"
 
-groups=(bench test)
-[[ -z $wharf_bin ]] && groups+=(build)
-bash scripts/install-deps.sh "${groups[@]}"
-if [[ -z $wharf_bin ]]; then
-  log "building wharf (release)"
-  swift build -c release --product wharf >&2
-  wharf_bin=$(swift build -c release --show-bin-path)/wharf
-fi
-[[ -x $wharf_bin ]] || die "no wharf binary at '$wharf_bin'"
-wharf_bin=$(cd "$(dirname "$wharf_bin")" && pwd)/$(basename "$wharf_bin")   # the origin starts in another directory
+setup_wharf bench test
 
 mkdir -p "$out"
 exec 9>"$repo/bench/out/.lock"

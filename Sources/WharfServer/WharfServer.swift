@@ -120,7 +120,8 @@ public final class WharfServer: Service, @unchecked Sendable {
         let variants = ImageVariants(pipeline: ImagePipeline(options: images.options), pool: imagePool, disk: disk,
                                      memoryBudget: images.memoryCacheBytes, metrics: metrics)
         let imageResponder = ImageResponder(options: images.options, variants: variants, policy: config.cache.policy,
-                                            tagPolicy: config.tags, metrics: metrics, logger: logger)
+                                            tagPolicy: config.tags, metrics: metrics, logger: logger,
+                                            maxPerClient: images.maxPerClient)
         let responder = StaticResponder(
             site: site, compression: CompressionCache(budget: config.cache.compressCacheBytes), pool: pool,
             maxRanges: config.limits.maxRanges, metrics: metrics, images: imageResponder,

@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import Testing
 import WharfAssets
 import WharfImage
@@ -269,6 +270,44 @@ import WharfImage
         #expect(try await Self.metric(c, s, "wharf_image_queue_rejections_total", "") == busy.count)
         // Once the queue drains, the same request works.
         #expect(try await c.get(s.base + "/img/hubble.jpg?w=900&fm=avif").status == 200)
+    }
+
+    /// One address may hold only `images.max_per_client` transforms; others are still served.
+    @Test func oneClientCannotTakeTheWholeTransformQueue() async throws {
+        let s = try await Self.server {
+            $0.images.workers = 1
+            $0.images.maxPerClient = 2
+        }
+        defer { Task { await s.stop() } }
+        // Client A (127.0.0.1) asks for eight cold AVIF transforms at once, and client B
+        // (127.0.0.2) for one meanwhile: a thread each (blocking sockets, truly concurrent).
+        let results = NIOLockedValueBox([(Int, String?)]())
+        let group = DispatchGroup()
+        for i in 0..<9 {
+            group.enter()
+            Thread.detachNewThread {
+                defer { group.leave() }
+                let isB = i == 8
+                if isB { Thread.sleep(forTimeInterval: 0.05) }
+                guard let raw = try? RawClient(port: s.port, from: isB ? "127.0.0.2" : nil) else { return }
+                raw.send("GET /img/hubble.jpg?w=\(isB ? 500 : 800 - i)&fm=\(isB ? "webp" : "avif") HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                guard let r = raw.readResponse() else { return }
+                let status = Int(r.head.split(separator: " ")[1]) ?? -1
+                results.withLockedValue { $0.append(((isB ? 1000 : 0) + status, r.head.header("retry-after"))) }
+            }
+        }
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async {
+                group.wait()
+                done.resume()
+            }
+        }
+        let greedy = results.withLockedValue { $0 }
+        let a = greedy.filter { $0.0 < 1000 }
+        #expect(greedy.contains { $0.0 == 1200 }, "client B was not served: \(greedy)")
+        #expect(a.filter { $0.0 == 200 }.count >= 2, "client A: \(a)")
+        #expect(a.contains { $0.0 == 429 } && a.filter { $0.0 == 429 }.allSatisfy { $0.1 == "1" }, "client A: \(a)")
+        #expect(a.allSatisfy { $0.0 == 200 || $0.0 == 429 }, "client A: \(a)")
     }
 
     @Test func badInputGetsAClearStatusAndLeavesNothingBehind() async throws {

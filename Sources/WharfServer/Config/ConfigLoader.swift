@@ -65,6 +65,7 @@ public enum ConfigLoader {
         Key(name: "cache.revalidate_interval", kind: .double(0.05...3600)) { c, v in if case .double(let d) = v { c.cache.revalidateInterval = d } },
         Key(name: "cache.x_accel_expires", kind: .bool) { c, v in if case .bool(let b) = v { c.cache.policy.emitAccelExpires = b } },
         Key(name: "images.workers", kind: .int(0...1024)) { c, v in if case .int(let i) = v { c.images.workers = i } },
+        Key(name: "images.max_per_client", kind: .int(0...1_000_000)) { c, v in if case .int(let i) = v { c.images.maxPerClient = i } },
         Key(name: "images.queue_limit", kind: .int(1...1_000_000)) { c, v in if case .int(let i) = v { c.images.queueLimit = i } },
         Key(name: "images.timeout", kind: .double(0.1...3600)) { c, v in if case .double(let d) = v { c.images.options.timeout = d } },
         Key(name: "images.cache_dir", kind: .string) { c, v in if case .string(let s) = v { c.images.cacheDirectory = s } },

@@ -95,6 +95,8 @@ public struct ServerConfiguration: Sendable {
         public var workers = 0
         /// Transforms queued or running before requests get 503 + Retry-After.
         public var queueLimit = 64
+        /// Transforms in progress for one client address before it gets 429 + Retry-After (0: no limit).
+        public var maxPerClient = 16
         /// Where transformed variants are kept across restarts; "off" keeps them in memory only.
         public var cacheDirectory = ".wharf-cache/images"
         /// Size bound of the on-disk result cache (least recently used out first).

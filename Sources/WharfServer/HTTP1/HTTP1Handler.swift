@@ -30,6 +30,8 @@ final class HTTP1Handler: ChannelInboundHandler {
     private var quiescing = false
     private var readPaused = false
     private var remote: String = "-"
+    /// Read once: the key of the per-client transform limit.
+    private var client: SocketAddress?
     private var table: TableCache
     /// The event loop's date cache (a handler never changes threads).
     private var dates: DateCache!
@@ -49,7 +51,8 @@ final class HTTP1Handler: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         dates = DateCache.current
-        if services.accessLog != nil, let addr = context.channel.remoteAddress {
+        client = context.channel.remoteAddress
+        if services.accessLog != nil, let addr = client {
             remote = addr.ipAddress ?? "-"
         }
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
@@ -90,6 +93,7 @@ final class HTTP1Handler: ChannelInboundHandler {
         case .head(let head):
             reading = head
             readingFields = RequestFields(head.headers)
+            readingFields.client = client
             if head.uri.utf8.count > services.config.limits.maxURIBytes {
                 writeAndClose(context, .text(.uriTooLong, "request-target too long", close: true))
                 return

@@ -16,6 +16,7 @@ final class HTTP2StreamHandler: ChannelInboundHandler {
     private var bodyBytes = 0
     private var done = false
     private var remote = "-"
+    private var client: SocketAddress?
     /// The site table, re-read only when the catalog changed (as on HTTP/1).
     private var table: TableCache
 
@@ -25,7 +26,8 @@ final class HTTP2StreamHandler: ChannelInboundHandler {
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        if services.accessLog != nil, let ip = context.channel.parent?.remoteAddress?.ipAddress { remote = ip }
+        client = context.channel.parent?.remoteAddress
+        if services.accessLog != nil, let ip = client?.ipAddress { remote = ip }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -44,7 +46,9 @@ final class HTTP2StreamHandler: ChannelInboundHandler {
         case .end:
             guard let h = head else { return }
             let start = NIODeadline.now()
-            switch services.responder.respond(h, RequestFields(h.headers), table: table.current(), on: context.eventLoop) {
+            var fields = RequestFields(h.headers)
+            fields.client = client
+            switch services.responder.respond(h, fields, table: table.current(), on: context.eventLoop) {
             case .ready(let reply):
                 respond(context, h, reply, start: start)
             case .pending(let future):

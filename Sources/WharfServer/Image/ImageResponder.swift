@@ -25,9 +25,11 @@ final class ImageResponder: Sendable {
     let tagPolicy: TagPolicy
     let metrics: ServerMetrics
     let logger: Logger
+    let perClient: ClientTransformLimit
 
     init(options: ImageOptions, variants: ImageVariants, policy: CachePolicy, tagPolicy: TagPolicy, metrics: ServerMetrics,
-         logger: Logger) {
+         logger: Logger, maxPerClient: Int = 0) {
+        self.perClient = ClientTransformLimit(limit: maxPerClient)
         self.tagPolicy = tagPolicy
         self.logger = logger
         self.options = options
@@ -40,8 +42,9 @@ final class ImageResponder: Sendable {
     /// - Parameters:
     ///   - path: the decoded request path (what a signature covers).
     ///   - rawQuery: the query as received, without `?`.
+    ///   - client: the client's address, for the per-client transform limit.
     func respond(_ asset: PreparedAsset, source: ImageFormat, path: String, rawQuery: String?, accept: String?,
-                 isHead: Bool, on eventLoop: any EventLoop) -> Answer {
+                 client: SocketAddress? = nil, isHead: Bool, on eventLoop: any EventLoop) -> Answer {
         let plain = asset.identity
         let sourceHash = plain.etag.opaqueTag
         let support = AcceptMedia.imageSupport(accept)
@@ -106,9 +109,19 @@ final class ImageResponder: Sendable {
             metrics.imageLookups.memory.increment()
             return .variant(v)
         }
-        let variants = self.variants, metrics = self.metrics
+        // Work for the pool from here on: one client may hold only so much of it.
+        let clientKey = ClientTransformLimit.key(client)
+        guard perClient.acquire(clientKey) else {
+            metrics.imageRejected.increment()
+            return .reply(.text(.tooManyRequests, "too many image transforms in progress from your address; retry",
+                                extra: (choice.negotiated ? [("Vary", "Accept")] : []) + [("Cache-Control", "no-store"), ("Retry-After", "1")],
+                                sendBody: !isHead, route: .image))
+        }
+        let variants = self.variants, metrics = self.metrics, perClient = self.perClient
         let directives = asset.directives, tags = asset.tagFields
-        let future = variants.produce(name: name, source: plain, spec: spec, format: choice.format, on: eventLoop)
+        let produced = variants.produce(name: name, source: plain, spec: spec, format: choice.format, on: eventLoop)
+        produced.whenComplete { _ in perClient.release(clientKey) }
+        let future = produced
             .map { result -> PreparedVariant in
                 switch result.origin {
                 case .disk: metrics.imageLookups.disk.increment()

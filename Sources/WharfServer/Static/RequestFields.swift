@@ -1,3 +1,4 @@
+import NIOCore
 import NIOHTTP1
 import WharfHTTP
 
@@ -21,6 +22,9 @@ struct RequestFields {
     var hasUpgrade = false
     /// A `Connection` list naming `upgrade`.
     var connectionUpgrade = false
+    /// The client's address (set by the connection handler, not from a header): the key of the
+    /// per-client transform limit.
+    var client: SocketAddress?
 
     /// `Upgrade` with `Connection: upgrade`: a protocol switch, which Wharf does not do.
     var isUpgrade: Bool { hasUpgrade && connectionUpgrade }

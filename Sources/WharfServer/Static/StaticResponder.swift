@@ -108,7 +108,8 @@ final class StaticResponder: Sendable {
     private func image(_ images: ImageResponder, _ asset: PreparedAsset, source: ImageFormat, path: String, query: String?,
                        _ head: HTTPRequestHead, _ fields: RequestFields, isHead: Bool, on eventLoop: any EventLoop) -> Outcome? {
         let isGet = head.method == .GET
-        switch images.respond(asset, source: source, path: path, rawQuery: query, accept: fields.accept, isHead: isHead, on: eventLoop) {
+        switch images.respond(asset, source: source, path: path, rawQuery: query, accept: fields.accept, client: fields.client,
+                              isHead: isHead, on: eventLoop) {
         case .notTransform:
             return nil
         case .reply(let r):

@@ -8,10 +8,23 @@ import Glibc
 final class RawClient {
     let fd: Int32
 
-    init(port: Int, receiveBuffer: Int32? = nil) throws {
+    /// - Parameter from: a loopback source address (127.x.y.z) to connect from, to play another client.
+    init(port: Int, receiveBuffer: Int32? = nil, from: String? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         if var size = receiveBuffer {
             setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
+        if let from {
+            var local = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            local.sin_addr.s_addr = inet_addr(from)
+            let bound = withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard bound == 0 else {
+                close(fd)
+                throw TestFailure("bind to \(from) failed: \(String(cString: strerror(errno)))")
+            }
         }
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
