@@ -258,7 +258,11 @@ public final class WharfServer: Service, @unchecked Sendable {
             })
             try sync.addHandler(quiesceGuard)
         } else {
-            let idle = channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(limits.idleTimeout * 1e9))) {
+            // A new connection must start its first request within the header timeout, as under
+            // TLS (nginx's client_header_timeout also runs from the accept): one that connects and
+            // sends nothing is a slowloris socket, not an idle keep-alive one.
+            let first = min(limits.headerReadTimeout, limits.idleTimeout)
+            let idle = channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(first * 1e9))) {
                 channel.close(promise: nil)
             }
             channel.closeFuture.whenComplete { _ in idle.cancel() }

@@ -55,6 +55,21 @@ import WharfHTTP
         #expect(b.hasPrefix("HTTP/1.1 405"))
     }
 
+    /// A connection that never sends a byte is closed at the header timeout, not kept for the
+    /// (longer) keep-alive idle timeout: slowloris sockets that stay silent cost as little.
+    @Test func aSilentNewConnectionIsClosedAtTheHeaderTimeout() async throws {
+        let s = try await TestServer(files: ["a.txt": Array("a".utf8)]) { c in
+            c.limits.headerReadTimeout = 0.5
+            c.limits.idleTimeout = 60
+        }
+        defer { Task { await s.stop() } }
+        let raw = try RawClient(port: s.port)
+        let start = Date()
+        let got = raw.readAll() // returns at EOF (or the 10 s receive timeout)
+        let waited = Date().timeIntervalSince(start)
+        #expect(got.isEmpty && waited >= 0.4 && waited < 5, "closed after \(waited) s")
+    }
+
     @Test func aClientThatStopsReadingIsCutAfterTheIdleTimeout() async throws {
         let s = try await TestServer(files: ["big.bin": Self.big]) { c in c.limits.idleTimeout = 0.5 }
         defer { Task { await s.stop() } }
