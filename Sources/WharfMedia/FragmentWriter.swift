@@ -20,7 +20,7 @@ public enum FragmentWriter {
                 w.zeros(10)
                 w.unityMatrix()
                 w.zeros(24) // pre_defined
-                w.u32((tracks.map(\.id).max() ?? 0) + 1)
+                w.u32((tracks.map(\.id).max() ?? 0) &+ 1) // next_track_ID; ids are below UInt32.max (TrackParser)
             }
             for track in tracks { trak(&w, track) }
             w.box("mvex") { w in

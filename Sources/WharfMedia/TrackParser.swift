@@ -19,6 +19,9 @@ enum TrackParser {
         let version = try t.u8("tkhd version")
         try t.skip(3 + (version == 1 ? 16 : 8), "tkhd times")
         let id = try t.u32("track_ID")
+        // ISO/IEC 14496-12: track_ID 0 is not allowed, and the init segment writes the next free
+        // id (max + 1) into mvhd, which must fit 32 bits (found by the mp4 fuzz target: ~0 trapped).
+        guard id != 0 && id != UInt32.max else { throw .malformed("a track has the invalid track_ID \(id)") }
 
         guard let mdhd = try mdia.child("mdhd") else { throw .malformed("track \(id) has no mdhd") }
         var m = mdhd

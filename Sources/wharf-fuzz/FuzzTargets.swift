@@ -21,6 +21,7 @@ enum FuzzTargets {
         "purge-json": purgeJSON,
         "tags": tags,
         "toml": toml,
+        "image": image,
     ]
 
     static func text(_ input: [UInt8]) -> String { String(decoding: input, as: UTF8.self) }
@@ -172,5 +173,24 @@ enum FuzzTargets {
             return
         }
         precondition(config.limits.maxConnections >= 1 && config.limits.http2.maxResets >= 1, "a limit out of its range")
+    }
+
+    /// Any bytes through the image pipeline as the server runs it: the loader allow-list and the
+    /// header limits, then (when they pass) a 64×64 cover crop to WebP. libvips' loaders are C
+    /// and not instrumented for coverage here (OSS-Fuzz fuzzes them); what this finds is a source
+    /// that gets past Wharf's limits and then traps, hangs or blows memory.
+    static func image(_ input: [UInt8]) {
+        var options = ImageOptions()
+        options.maxSourcePixels = 4_000_000
+        options.maxSourceBytes = 1 << 20
+        options.timeout = 2
+        let pipeline = ImagePipeline(options: options)
+        guard (try? pipeline.probe(input)) != nil,
+              let query = try? TransformQuery.parse("w=64&h=64&fit=cover"),
+              let spec = try? TransformSpec.resolve(query, options: options) else { return }
+        if let out = try? pipeline.render(input, spec: spec, format: .webp) {
+            // Never upscaled: at most 64×64.
+            precondition(out.width <= 64 && out.height <= 64 && out.width > 0 && !out.bytes.isEmpty, "rendered \(out.width)x\(out.height)")
+        }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import WharfMedia
 
@@ -28,6 +29,20 @@ import Testing
         } throws: { error in
             guard let e = error as? MediaError else { return false }
             return e.status == 422 && e.message.contains("stsz claims 4294967280 entries")
+        }
+    }
+
+    /// Found by the mp4 fuzz target: a track_ID of 0xFFFFFFFF made the init-segment writer's
+    /// next_track_ID (max + 1) overflow and trap, killing the server on one request.
+    @Test func anInvalidTrackIDIsA422() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("fuzz/corpus/mp4/regression-track-id-max")
+        let file = try [UInt8](Data(contentsOf: url))
+        #expect {
+            try Movie.parse(BytesMediaSource(file))
+        } throws: { error in
+            guard let e = error as? MediaError else { return false }
+            return e.status == 422 && e.message.contains("invalid track_ID")
         }
     }
 
