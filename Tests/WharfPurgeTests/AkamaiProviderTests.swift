@@ -8,7 +8,7 @@ import WharfAssets
     static let credentials = EdgeGrid(clientToken: "akab-client-token-xxx-xxxxxxxxxxxxxxxx",
                                       clientSecret: "SOMESECRET/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=",
                                       accessToken: "akab-access-token-xxx-xxxxxxxxxxxxxxxx")
-    let fake = FakeAkamai(credentials: credentials)
+    let api = AkamaiShapeChecker(credentials: credentials)
 
     func provider(_ api: String?, network: AkamaiProvider.Network = .production, base: String? = "https://www.example.com",
                   credentials: EdgeGrid = credentials) -> AkamaiProvider {
@@ -39,11 +39,11 @@ import WharfAssets
     }
 
     @Test func urlsSplitUnder50000Bytes() async throws {
-        try await withChecker(fake) { server, context in
+        try await withChecker(api) { server, context in
             let urls = (0..<1200).map { "/assets/build-2026-10-01/chunk-\($0)-0123456789abcdef0123456789abcdef.js" }
             let detail = try await provider(server.base).deliver(PurgeRequest(urls: urls, soft: true), context: context)
             #expect(server.violations == [])
-            let calls = FakeAkamai.calls(server)
+            let calls = AkamaiShapeChecker.calls(server)
             // About 97 bytes an object: 116 KB of objects go in three bodies, the first two nearly full.
             #expect(calls.count == 3 && calls.allSatisfy { $0.operation == "invalidate" && $0.type == "url" && $0.network == "production" })
             #expect(server.requests.allSatisfy { $0.body.count <= 50_000 })
@@ -58,21 +58,21 @@ import WharfAssets
     }
 
     @Test func tagsPrefixesAndAllAsTags() async throws {
-        try await withChecker(fake) { server, context in
+        try await withChecker(api) { server, context in
             let p = provider(server.base, network: .staging)
             let detail = try await p.deliver(PurgeRequest(urls: ["https://cdn.example.com/x.css"], tags: ["build.7"],
                                                           prefixes: ["/img/"], all: true), context: context)
             #expect(server.violations == [])
-            #expect(FakeAkamai.calls(server).sorted { $0.type < $1.type } == [
-                FakeAkamai.Call(operation: "delete", type: "tag", network: "staging", objects: ["build.7", "/img/", "/"]),
-                FakeAkamai.Call(operation: "delete", type: "url", network: "staging", objects: ["https://cdn.example.com/x.css"]),
+            #expect(AkamaiShapeChecker.calls(server).sorted { $0.type < $1.type } == [
+                AkamaiShapeChecker.Call(operation: "delete", type: "tag", network: "staging", objects: ["build.7", "/img/", "/"]),
+                AkamaiShapeChecker.Call(operation: "delete", type: "url", network: "staging", objects: ["https://cdn.example.com/x.css"]),
             ])
             #expect(detail == "akamai staging delete: 2 call(s), 1 URL(s), 3 tag(s), done in ~5s")
         }
     }
 
     @Test func refusesWhatFastPurgeCannotDo() async throws {
-        try await withChecker(fake) { server, context in
+        try await withChecker(api) { server, context in
             let prefix = await deliveryError { () async throws(DeliveryError) in
                 try await provider(server.base).deliver(PurgeRequest(prefixes: ["/img"]), context: context)
             }
@@ -86,16 +86,16 @@ import WharfAssets
     }
 
     @Test func answersRetryableOrNot() async throws {
-        try await withChecker(fake) { server, context in
+        try await withChecker(api) { server, context in
             let p = provider(server.base)
             let tags = PurgeRequest(tags: (0..<2000).map { "t\($0)" })
             let rateLimitHeaders = [("X-Ratelimit-Remaining", "0"), ("X-Ratelimit-Limit-Per-Second", "50.00"), ("X-Ratelimit-Limit", "100"),
                                     ("X-Ratelimit-Remaining-Objects", "0"), ("X-Ratelimit-Limit-Per-Second-Objects", "200.00"),
                                     ("X-Ratelimit-Limit-Objects", "5000")]
-            server.enqueue(FakeAkamai.problem(429, "Rate Limit exceeded", "too many requests", headers: rateLimitHeaders),
-                           FakeAkamai.problem(429, "Rate Limit exceeded", "too many requests", headers: [("Retry-After", "2")]),
-                           FakeAkamai.problem(503, "Service Unavailable", "try later"),
-                           FakeAkamai.problem(403, "Forbidden", "not authorized to purge these objects"))
+            server.enqueue(AkamaiShapeChecker.problem(429, "Rate Limit exceeded", "too many requests", headers: rateLimitHeaders),
+                           AkamaiShapeChecker.problem(429, "Rate Limit exceeded", "too many requests", headers: [("Retry-After", "2")]),
+                           AkamaiShapeChecker.problem(503, "Service Unavailable", "try later"),
+                           AkamaiShapeChecker.problem(403, "Forbidden", "not authorized to purge these objects"))
             // No Retry-After: the object bucket lacks 2000 tokens at 200 a second, so 10 s (more than the advised 5).
             let limited = await deliveryError { () async throws(DeliveryError) in try await p.deliver(tags, context: context) }
             #expect(limited?.retryable == true && limited?.retryAfter == 10)

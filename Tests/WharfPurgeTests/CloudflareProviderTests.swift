@@ -5,7 +5,7 @@ import Testing
 @Suite struct CloudflareProviderTests {
     static let token = "cf-token-0123456789abcdef0123456789abcdef"
     static let zone = "023e105f4ecef8ad9ca31a8372d0c353"
-    let fake = FakeCloudflare(zoneID: zone, token: token)
+    let api = CloudflareShapeChecker(zoneID: zone, token: token)
 
     func provider(_ api: String, base: String? = "https://www.example.com", token: String = token, maxItems: Int = 100,
                   rate: Double = 1000, burst: Double = 1000) -> CloudflareProvider {
@@ -29,13 +29,13 @@ import Testing
     }
 
     @Test func oneKindPerCallInBatchesOf100() async throws {
-        try await withChecker(fake) { server, context in
+        try await withChecker(api) { server, context in
             let tags = (0..<250).map { "build.\($0)" }
             let request = PurgeRequest(urls: ["/a.css", "https://cdn.example.com/caf\u{e9}.jpg?w=1"], tags: tags,
                                        prefixes: ["/img/", "/docs/v1"])
             let detail = try await provider(server.base).deliver(request, context: context)
             #expect(server.violations == [])
-            let calls = FakeCloudflare.calls(server)
+            let calls = CloudflareShapeChecker.calls(server)
             #expect(Set(calls.map(\.endpoint)) == ["purge_cache"])
             #expect(calls.filter { $0.kind == "tags" }.map(\.items.count).sorted() == [50, 100, 100])
             #expect(Set(calls.filter { $0.kind == "tags" }.flatMap(\.items)) == Set(tags))
@@ -53,12 +53,12 @@ import Testing
     }
 
     @Test func softUsesInvalidateCache() async throws {
-        try await withChecker(fake) { server, context in
+        try await withChecker(api) { server, context in
             let p = provider(server.base)
             _ = try await p.deliver(PurgeRequest(tags: ["a"], soft: true), context: context)
             _ = try await p.deliver(PurgeRequest(all: true, soft: true), context: context)
             _ = try await p.deliver(PurgeRequest(all: true), context: context)
-            #expect(FakeCloudflare.calls(server) == [
+            #expect(CloudflareShapeChecker.calls(server) == [
                 .init(endpoint: "invalidate_cache", kind: "tags", items: ["a"]),
                 .init(endpoint: "invalidate_cache", kind: "purge_everything", items: ["true"]),
                 .init(endpoint: "purge_cache", kind: "purge_everything", items: ["true"]),
@@ -68,7 +68,7 @@ import Testing
     }
 
     @Test func refusesWithoutAHost() async throws {
-        try await withChecker(fake) { server, context in
+        try await withChecker(api) { server, context in
             let p = provider(server.base, base: nil)
             for request in [PurgeRequest(urls: ["/a"]), PurgeRequest(prefixes: ["/img/"])] {
                 let error = await deliveryError { () async throws(DeliveryError) in try await p.deliver(request, context: context) }
@@ -79,13 +79,13 @@ import Testing
     }
 
     @Test func answersCarryCloudflareMessages() async throws {
-        try await withChecker(fake) { server, context in
+        try await withChecker(api) { server, context in
             let p = provider(server.base)
             let request = PurgeRequest(tags: ["a"])
-            server.enqueue(.json(429, FakeCloudflare.failure(971, "Please wait and consider throttling your request speed"),
+            server.enqueue(.json(429, CloudflareShapeChecker.failure(971, "Please wait and consider throttling your request speed"),
                                  headers: [("Retry-After", "3")]),
-                           .json(500, FakeCloudflare.failure(10001, "Internal error")),
-                           .json(200, FakeCloudflare.failure(1134, "Purge request rejected")))
+                           .json(500, CloudflareShapeChecker.failure(10001, "Internal error")),
+                           .json(200, CloudflareShapeChecker.failure(1134, "Purge request rejected")))
             let limited = await deliveryError { () async throws(DeliveryError) in try await p.deliver(request, context: context) }
             #expect(limited?.retryable == true && limited?.retryAfter == 3)
             #expect(limited?.message == "cloudflare purge_cache tags (1): HTTP 429 Please wait and consider throttling your request speed (971)")
@@ -106,9 +106,9 @@ import Testing
     }
 
     @Test func pacedWithinTheAccountBucket() async throws {
-        // The fake enforces a bucket of 50/s holding 10: the client's 5 plus 5 of slack (100 ms)
+        // The checker enforces a bucket of 50/s holding 10: the client's 5 plus 5 of slack (100 ms)
         // for scheduling jitter on a busy machine.
-        var limited = fake
+        var limited = api
         limited.limit = (rate: 50, burst: 10)
         try await withChecker(limited) { server, context in
             // Paced to 50/s with 5 at once: no 429.
@@ -117,10 +117,10 @@ import Testing
             #expect(server.requests.count == 20 && server.violations == [])
         }
         // Unpaced, 40 calls run into a bucket of 5/s holding 2 (small enough that even a machine
-        // busy with the rest of the suite sends faster), and the 429 asks to wait. `fake` is this
-        // suite's FakeCloudflare: the local request-shape checker of Cloudflare's documented API
+        // busy with the rest of the suite sends faster), and the 429 asks to wait. `api` is this
+        // suite's CloudflareShapeChecker: the local request-shape checker of Cloudflare's documented API
         // (its live API is unreachable from here; the README says what was never verified live).
-        var tight = fake
+        var tight = api
         tight.limit = (rate: 5, burst: 2)
         try await withChecker(tight) { server, context in
             let error = await deliveryError { () async throws(DeliveryError) in

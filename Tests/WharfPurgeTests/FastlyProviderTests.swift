@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import Testing
 @testable import WharfPurge
@@ -5,7 +6,7 @@ import Testing
 @Suite struct FastlyProviderTests {
     static let token = "fastly-token-0123456789abcdef"
     static let service = "SU1Z0isxPaozGVKXdv0eY"
-    let fake = FakeFastly(serviceID: service, token: token)
+    let api = FastlyShapeChecker(serviceID: service, token: token)
 
     func provider(_ api: String, base: String? = "https://www.example.com", rate: Double = 1000,
                   token: String = token) -> FastlyProvider {
@@ -25,13 +26,13 @@ import Testing
     }
 
     @Test func tagsPrefixesAndURLsSoft() async throws {
-        try await withChecker(fake) { server, context in
+        try await withChecker(api) { server, context in
             let tags = (0..<600).map { "t\($0)" }
             let request = PurgeRequest(urls: ["/a.css?v=1", "https://cdn.example.com/caf\u{e9}.jpg"], tags: tags,
                                        prefixes: ["/img/", "/Docs/"], soft: true)
             let detail = try await provider(server.base).deliver(request, context: context)
             #expect(server.violations == [])
-            let purged = FakeFastly.purged(server)
+            let purged = FastlyShapeChecker.purged(server)
             #expect(purged.keys.count == 602)
             #expect(Set(purged.keys) == Set(tags + ["/img/", directoryTag("/Docs/")!]))
             #expect(purged.urls.sorted() == ["cdn.example.com/caf%C3%A9.jpg", "www.example.com/a.css?v=1"])
@@ -51,7 +52,7 @@ import Testing
     }
 
     @Test func purgeAllHardAndSoft() async throws {
-        try await withChecker(fake) { server, context in
+        try await withChecker(api) { server, context in
             let p = provider(server.base)
             _ = try await p.deliver(PurgeRequest(all: true), context: context)
             let hard = try #require(server.requests.last)
@@ -66,7 +67,7 @@ import Testing
     }
 
     @Test func refusesWhatFastlyCannotDo() async throws {
-        try await withChecker(fake) { server, context in
+        try await withChecker(api) { server, context in
             let p = provider(server.base)
             let prefix = await deliveryError { () async throws(DeliveryError) in
                 try await p.deliver(PurgeRequest(tags: ["a"], prefixes: ["/img"]), context: context)
@@ -83,7 +84,7 @@ import Testing
     }
 
     @Test func answersRetryableOrNot() async throws {
-        try await withChecker(fake) { server, context in
+        try await withChecker(api) { server, context in
             let p = provider(server.base)
             let request = PurgeRequest(tags: ["a"])
             server.enqueue(.json(429, #"{"msg":"Too many requests"}"#, headers: [("Retry-After", "7")]),
@@ -105,7 +106,7 @@ import Testing
     }
 
     @Test func unreachableAPIIsRetryable() async throws {
-        try await withChecker(fake) { _, context in
+        try await withChecker(api) { _, context in
             // Nothing listens on port 1 of the loopback address; the client keeps trying to
             // connect until the request's deadline.
             let short = DeliveryContext(http: context.http, timeout: .milliseconds(300), expand: context.expand)
@@ -135,23 +136,22 @@ import Testing
             }
         }
         let port = Int(UInt16(bigEndian: address.sin_port))
-        // The checker (FakeFastly) only supplies the HTTP client and context; the provider is
-        // pointed at the silent socket above, which is what is under test.
-        try await withChecker(fake) { _, context in
-            let short = DeliveryContext(http: context.http, timeout: .milliseconds(500), expand: context.expand)
-            let start = ContinuousClock.now
-            let error = await deliveryError { () async throws(DeliveryError) in
-                try await provider("http://127.0.0.1:\(port)").deliver(PurgeRequest(tags: ["a"]), context: short)
-            }
-            #expect(error?.retryable == true, "\(String(describing: error))")
-            // The attempt's own 0.5 s deadline ends it, far sooner than purge.request_timeout's 30 s
-            // default (a busy machine running the whole suite stretches the 0.5 s a little).
-            #expect(ContinuousClock.now - start < .seconds(20))
+        // No checker here: the provider talks to the silent socket above, which is what is under test.
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        let short = DeliveryContext(http: http, timeout: .milliseconds(500)) { _, _, _ in [] }
+        let start = ContinuousClock.now
+        let error = await deliveryError { () async throws(DeliveryError) in
+            try await provider("http://127.0.0.1:\(port)").deliver(PurgeRequest(tags: ["a"]), context: short)
         }
+        try await http.shutdown()
+        #expect(error?.retryable == true, "\(String(describing: error))")
+        // The attempt's own 0.5 s deadline ends it, far sooner than purge.request_timeout's 30 s
+        // default (a busy machine running the whole suite stretches the 0.5 s a little).
+        #expect(ContinuousClock.now - start < .seconds(20))
     }
 
     @Test func callsArePaced() async throws {
-        try await withChecker(fake) { server, context in
+        try await withChecker(api) { server, context in
             // 20 a second: a burst of 20 calls, then one every 50 ms, so the 30th waits 0.5 s.
             let p = provider(server.base, rate: 20)
             let start = ContinuousClock.now

@@ -29,6 +29,28 @@ import WharfImage
         return kb / 1024
     }
 
+    /// `wharf serve` (the real binary) over `dir/root`, without a disk cache, once it answers
+    /// /readyz; nil (with the log recorded) when it does not start.
+    static func serve(_ dir: URL, _ client: Client, env: [String: String] = [:]) async throws -> (CLITests.Launched, port: Int)? {
+        let port = freePort(), admin = freePort()
+        let server = try CLITests.launch(["serve", "--root", "root", "--listen", "127.0.0.1:\(port)",
+                                          "--admin-listen", "127.0.0.1:\(admin)", "--state-dir", "state"], cwd: dir,
+                                         env: ["WHARF_LOG_ACCESS": "off", "WHARF_IMAGES_CACHE_DIR": "off"].merging(env) { $1 })
+        for _ in 0..<400 {
+            if (try? await client.get("http://127.0.0.1:\(admin)/readyz"))?.status == 200 { return (server, port) }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        Issue.record("wharf serve did not start: \(server.log)")
+        kill(server.process.processIdentifier, SIGKILL)
+        server.process.waitUntilExit()
+        return nil
+    }
+
+    static func stop(_ server: CLITests.Launched) {
+        kill(server.process.processIdentifier, SIGTERM)
+        server.process.waitUntilExit()
+    }
+
     @Test(arguments: ["w=100", "w=100&fm=avif", "w=64&h=64&fit=cover&fm=webp"])
     func everyHostileImageGetsItsStatusAndMemoryStaysBounded(_ query: String) async throws {
         let cases = try Self.expected()
@@ -38,22 +60,10 @@ import WharfImage
         try FileManager.default.copyItem(at: Self.corpus, to: dir.appendingPathComponent("root"))
         try FileManager.default.copyItem(at: HLSTests.repo.appendingPathComponent("public/img/rocket.jpg"),
                                          to: dir.appendingPathComponent("root/fine.jpg"))
-        let port = freePort(), admin = freePort()
-        let server = try CLITests.launch(["serve", "--root", "root", "--listen", "127.0.0.1:\(port)",
-                                          "--admin-listen", "127.0.0.1:\(admin)", "--state-dir", "state"], cwd: dir,
-                                         env: ["WHARF_LOG_ACCESS": "off", "WHARF_IMAGES_CACHE_DIR": "off"])
-        defer {
-            kill(server.process.processIdentifier, SIGTERM)
-            server.process.waitUntilExit()
-        }
         let client = try Client()
         defer { Task { try? await client.shutdown() } }
-        var ready = false
-        for _ in 0..<400 where !ready {
-            ready = (try? await client.get("http://127.0.0.1:\(admin)/readyz"))?.status == 200
-            if !ready { try await Task.sleep(for: .milliseconds(25)) }
-        }
-        #expect(ready, "wharf serve did not start: \(server.log)")
+        guard let (server, port) = try await Self.serve(dir, client) else { return }
+        defer { Self.stop(server) }
         let baseline = Self.peakMiB(server.process.processIdentifier) ?? 0
 
         // All at once, twice over: the transform pool and queue are what bound the work.
@@ -101,23 +111,12 @@ import WharfImage
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("root"), withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: Self.corpus.appendingPathComponent("gif-5000-frames.gif"),
                                          to: dir.appendingPathComponent("root/a.gif"))
-        let port = freePort(), admin = freePort()
-        let server = try CLITests.launch(["serve", "--root", "root", "--listen", "127.0.0.1:\(port)",
-                                          "--admin-listen", "127.0.0.1:\(admin)", "--state-dir", "state"], cwd: dir,
-                                         env: ["WHARF_LOG_ACCESS": "off", "WHARF_IMAGES_CACHE_DIR": "off",
-                                               "WHARF_IMAGES_MAX_ANIMATION_FRAMES": "50"])
-        defer {
-            kill(server.process.processIdentifier, SIGTERM)
-            server.process.waitUntilExit()
-        }
         let client = try Client()
         defer { Task { try? await client.shutdown() } }
-        var got: Got?
-        for _ in 0..<400 where got == nil {
-            got = try? await client.get("http://127.0.0.1:\(port)/a.gif?w=100&fm=webp")
-            if got == nil { try await Task.sleep(for: .milliseconds(25)) }
-        }
-        let answer = try #require(got, "wharf serve did not start: \(server.log)")
+        guard let (server, port) = try await Self.serve(dir, client, env: ["WHARF_IMAGES_MAX_ANIMATION_FRAMES": "50"]) else { return }
+        defer { Self.stop(server) }
+        let got = try? await client.get("http://127.0.0.1:\(port)/a.gif?w=100&fm=webp")
+        let answer = try #require(got, "no answer: \(server.log)")
         #expect(answer.status == 200 && answer.h("content-type") == "image/webp", "\(answer.status) \(answer.text.prefix(200))")
         try Vips.initialize()
         let header = try ImagePipeline(options: ImageOptions()).probe(answer.body)

@@ -78,15 +78,6 @@ import Testing
         return (box.failures, box.slowest, box.count)
     }
 
-    static func openConnections(_ s: TestServer) -> Int? {
-        guard let raw = try? RawClient(port: s.adminPort) else { return nil }
-        raw.send("GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        guard let r = raw.readResponse() else { return nil }
-        return String(decoding: r.body, as: UTF8.self).components(separatedBy: "\n")
-            .first { $0.hasPrefix("wharf_open_connections ") }
-            .flatMap { Double($0.split(separator: " ").last ?? "") }.map { Int($0) }
-    }
-
     @Test func slowlorisDoesNotDenyServiceAndIsShedAtTheHeaderTimeout() async throws {
         let s = try await TestServer(files: ["small.txt": Array("fine\n".utf8)]) { c in
             c.limits.headerReadTimeout = 2
@@ -121,7 +112,9 @@ import Testing
         let probe = await Self.probe(port: s.port, path: "/small.txt", seconds: 7)
         // By now (7 s in; all connections were open after 1 s) each slow reader has gone 2 s
         // without progress and was reset: the server holds none of them.
-        let open = Self.openConnections(s)
+        let client = try Client()
+        let open = try? await ImageFlowTests.metric(client, s, "wharf_open_connections", "")
+        try await client.shutdown()
         let report = await attack.result()
         #expect(probe.count > 10 && probe.failures.isEmpty, "normal client: \(probe.count) requests, failures \(probe.failures.prefix(3)), slowest \(probe.slowest) s")
         // Loose on purpose (the suite runs other servers meanwhile): a denial shows as failures.

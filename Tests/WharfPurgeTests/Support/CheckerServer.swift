@@ -6,16 +6,17 @@ import NIOPosix
 import Testing
 @testable import WharfPurge
 
-/// A CDN API stand-in: checks each request against the documented shape and answers like the
-/// real service. The CDNs cannot be reached from the test machines, so this is the oracle.
-protocol FakeAPI: Sendable {
+/// A CDN purge API as its documentation describes it: checks each request against the documented
+/// shape and answers as documented. The live CDNs cannot be reached from the test machines, so
+/// this is the oracle, and the README says plainly that no provider was verified live.
+protocol DocumentedAPI: Sendable {
     /// The answer to a request, and what is wrong with the request's shape (empty when nothing).
     /// A request with problems is answered 400 whatever `answer` says.
     func answer(_ request: CheckerServer.Request) -> (CheckerServer.Response, problems: [String])
 }
 
 /// An HTTP/1.1 server on 127.0.0.1 (an ephemeral port) that hands every request to a
-/// ``FakeAPI``, records requests and shape violations, and can be told to answer the next
+/// ``DocumentedAPI``, records requests and shape violations, and can be told to answer the next
 /// well-formed requests with scripted responses (429, 5xx) instead.
 final class CheckerServer: @unchecked Sendable {
     struct Request: Sendable {
@@ -45,7 +46,7 @@ final class CheckerServer: @unchecked Sendable {
         }
     }
 
-    let fake: any FakeAPI
+    let api: any DocumentedAPI
     private let lock = NSLock()
     private var recorded: [Request] = []
     private var problems: [String] = []
@@ -59,12 +60,12 @@ final class CheckerServer: @unchecked Sendable {
     var requests: [Request] { lock.withLock { recorded } }
     var violations: [String] { lock.withLock { problems } }
 
-    private init(fake: any FakeAPI) {
-        self.fake = fake
+    private init(api: any DocumentedAPI) {
+        self.api = api
     }
 
-    static func start(_ fake: any FakeAPI) async throws -> CheckerServer {
-        let server = CheckerServer(fake: fake)
+    static func start(_ api: any DocumentedAPI) async throws -> CheckerServer {
+        let server = CheckerServer(api: api)
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
@@ -92,14 +93,14 @@ final class CheckerServer: @unchecked Sendable {
         let d = ContinuousClock.now - started
         let request = Request(method: method, uri: uri, headers: headers, body: body,
                               at: Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18)
-        let (answer, found) = fake.answer(request)
+        let (answer, found) = api.answer(request)
         return lock.withLock {
             recorded.append(request)
             if !found.isEmpty {
                 problems += found.map { "\(method) \(uri.prefix(120)): \($0)" }
                 return .json(400, #"{"checker":"request does not match the documented shape"}"#)
             }
-            // Scripted faults replace only answers the fake would have given as success.
+            // Scripted faults replace only answers the documented API would have given as success.
             if (200..<300).contains(answer.status), !script.isEmpty { return script.removeFirst() }
             return answer
         }
@@ -140,10 +141,10 @@ private final class CheckerHandler: ChannelInboundHandler {
     }
 }
 
-/// Runs `body` against a checker serving `fake`, with a delivery context on a fresh HTTP client
+/// Runs `body` against a checker serving `api`, with a delivery context on a fresh HTTP client
 /// (its `expand` must not be called: these providers purge by tag).
-func withChecker<T>(_ fake: any FakeAPI, _ body: (CheckerServer, DeliveryContext) async throws -> T) async throws -> T {
-    let server = try await CheckerServer.start(fake)
+func withChecker<T>(_ api: any DocumentedAPI, _ body: (CheckerServer, DeliveryContext) async throws -> T) async throws -> T {
+    let server = try await CheckerServer.start(api)
     let http = HTTPClient(eventLoopGroupProvider: .singleton)
     let context = DeliveryContext(http: http, timeout: .seconds(10)) { _, _, _ in
         Issue.record("expand called by a provider that purges by tag")

@@ -12,7 +12,7 @@ import WharfHTTP
 ///   (`host/path`, no scheme), each 1…`maxItems` strings, or `"purge_everything": true`;
 /// - success is 200 `{"success":true,"errors":[],"messages":[],"result":{"id":…}}`;
 /// - optionally the account's token bucket: past it, 429 with `Retry-After` (code 971).
-struct FakeCloudflare: FakeAPI {
+struct CloudflareShapeChecker: DocumentedAPI {
     let zoneID: String
     let token: String
     var maxItems = 100

@@ -13,7 +13,7 @@ import WharfHTTP
 /// - `/service/{id}/purge_all` has no body and cannot be soft; answers `{"status":"ok"}`;
 /// - `/purge/{host}{path}` (the single-URL purge: the cached URL without its scheme) has no
 ///   body; answers `{"status":"ok","id":…}`.
-struct FakeFastly: FakeAPI {
+struct FastlyShapeChecker: DocumentedAPI {
     let serviceID: String
     let token: String
 

@@ -14,7 +14,7 @@ import WharfHTTP
 ///   a nonce may not be used twice, and the signature must match the request as received (method,
 ///   scheme, Host, path, body); otherwise 401;
 /// - success is 201 with `httpStatus`, `detail`, `estimatedSeconds`, `purgeId`, `supportId`.
-struct FakeAkamai: FakeAPI {
+struct AkamaiShapeChecker: DocumentedAPI {
     let credentials: EdgeGrid
     let nonces = Nonces()
 
