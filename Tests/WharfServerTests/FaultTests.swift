@@ -139,6 +139,36 @@ import WharfImage
         #expect(exitTime < .seconds(5), "exit took \(exitTime) (shutdown_grace is 10 s)")
         try? await client.shutdown()
     }
+
+    /// A client that stops reading mid-response cannot hold shutdown past `limits.shutdown_grace`:
+    /// when it expires the remaining connections are closed and the process still exits 0.
+    @Test func sigtermExitsAtTheGraceWhenAClientNeverReads() async throws {
+        let dir = try CLITests.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let huge = [UInt8](repeating: 0x5a, count: 24 << 20)
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("site"), withIntermediateDirectories: true)
+        try Data(huge).write(to: dir.appendingPathComponent("site/huge.bin"))
+        let run = try CLITests.launch(["serve", "--root", "site", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"],
+                                      cwd: dir, env: ["WHARF_LOG_ACCESS": "off", "WHARF_LIMITS_SHUTDOWN_GRACE": "2"])
+        defer { if run.process.isRunning { run.process.terminate() } }
+        let p = try await CLITests.listenPort(run)
+        let stuck = try RawClient(port: p, receiveBuffer: 4096)
+        stuck.send("GET /huge.bin HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(stuck.read(count: 1000).count == 1000) // then never reads again
+        let signalled = ContinuousClock.now
+        kill(run.process.processIdentifier, SIGTERM)
+        while run.process.isRunning, ContinuousClock.now - signalled < .seconds(30) {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let exitTime = ContinuousClock.now - signalled
+        #expect(!run.process.isRunning, "still running 30 s after SIGTERM (shutdown_grace is 2 s)")
+        run.process.waitUntilExit()
+        #expect(run.process.terminationReason == .exit && run.process.terminationStatus == 0)
+        // Not before the grace (the response was still in flight), and not long after it.
+        #expect(exitTime >= .milliseconds(1900) && exitTime < .seconds(8), "exit took \(exitTime)")
+        // The cut response is short: the client can tell it apart from a whole one.
+        #expect(stuck.readAll().count < huge.count)
+    }
 }
 
 /// A count shared by concurrent tasks.
