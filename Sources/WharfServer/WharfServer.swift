@@ -39,6 +39,7 @@ public final class WharfServer: Service, @unchecked Sendable {
     private var purgeTask: Task<Void, Never>?
     private let ready = ManagedAtomic(false)
     private let connections = ManagedAtomic(0)
+    private let openChannels = OpenChannels()
     /// Released before the event loops stop: its deinit completes a promise on one of them.
     private var quiesce: ServerQuiescingHelper?
     private let sslContext: NIOSSLContext?
@@ -162,6 +163,7 @@ public final class WharfServer: Service, @unchecked Sendable {
         let config = self.config
         let sslContext = self.sslContext
         let connections = self.connections
+        let openChannels = self.openChannels
         let metrics = self.metrics
         let ready = self.ready
         let group = self.group
@@ -199,6 +201,7 @@ public final class WharfServer: Service, @unchecked Sendable {
                     return channel.close()
                 }
                 metrics.openConnections.increment()
+                openChannels.add(channel)
                 channel.closeFuture.whenComplete { _ in
                     connections.wrappingDecrement(ordering: .relaxed)
                     metrics.openConnections.decrement()
@@ -356,7 +359,8 @@ public final class WharfServer: Service, @unchecked Sendable {
             try await drained.futureResult.get()
             logger.info("drained all connections")
         } catch {
-            logger.warning("shutdown grace expired; closing remaining connections")
+            logger.warning("shutdown grace expired; closing remaining connections", metadata: ["open": "\(openChannels.count)"])
+            await openChannels.closeAll()
         }
         timeout.cancel()
         quiesce = nil

@@ -363,23 +363,33 @@ func isListening(_ port: Int) -> Bool {
 
 /// A TCP port that was free a moment ago on 127.0.0.1.
 func freePort() -> Int {
+    // Below the kernel's ephemeral range (32768-60999 here): a port picked there and released
+    // could be handed out again, before our server binds it, to another test's listener on port 0
+    // or as the local port of one of the thousands of loopback connections the suite makes.
+    for _ in 0..<1000 {
+        let port = Int.random(in: 20_000..<32_000)
+        if canBind(port) { return port }
+    }
+    fatalError("no free port in 20000..<32000")
+}
+
+/// Whether a listener could bind 127.0.0.1:`port` now (nothing bound to it, not even a connection).
+func canBind(_ port: Int) -> Bool {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }
     var addr = sockaddr_in()
     addr.sin_family = sa_family_t(AF_INET)
     addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    addr.sin_port = 0
-    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
-    _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-    return Int(UInt16(bigEndian: addr.sin_port))
+    addr.sin_port = UInt16(port).bigEndian
+    let len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    return withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } } == 0
 }
 
 /// The first of `count` consecutive ports on 127.0.0.1 that nothing listened on a moment ago.
 func freePortRange(_ count: Int) -> Int {
     for _ in 0..<200 {
-        let base = Int.random(in: 20_000...60_000)
-        if (base..<base + count).allSatisfy({ !isListening($0) }) { return base }
+        let base = Int.random(in: 20_000..<(32_000 - count))
+        if (base..<base + count).allSatisfy({ canBind($0) }) { return base }
     }
     return freePort()
 }

@@ -128,6 +128,15 @@ final class HTTP1Handler: ChannelInboundHandler {
             guard let head = reading else { return }
             reading = nil
             clock.headComplete()
+            if queue.isEmpty, !busy, !draining, context.channel.isWritable {
+                // Nothing pipelined ahead (the common case): answered at once, without the copy of
+                // the head and fields into the queue and back out.
+                draining = true
+                handle(context, head, readingFields)
+                draining = false
+                drain(context) // idles, or closes when quiescing, as after any answer
+                return
+            }
             queue.append((head, readingFields))
             let limit = services.config.limits.maxPipelinedRequests
             if queue.count > limit * 4 {
@@ -334,40 +343,41 @@ final class HTTP1Handler: ChannelInboundHandler {
         if !isTLS {
             // Plaintext: everything is queued now, files go out with sendfile. While a file is
             // being sent the socket is corked (nginx's tcp_nopush): the kernel then sends full
-            // segments instead of whatever fits each time the socket turns writable.
-            let hasFile = segments.contains { if case .file = $0 { return true } else { return false } }
-            if hasFile { setCork(context, true) }
-            var last: EventLoopFuture<Void> = context.eventLoop.makeSucceededVoidFuture()
-            for segment in segments {
-                let p = context.eventLoop.makePromise(of: Void.self)
+            // segments instead of whatever fits each time the socket turns writable. Writes
+            // complete in order, and a failed one fails those behind it, so the last write's
+            // promise is the response's, and one callback ends it.
+            let done = context.eventLoop.makePromise(of: Void.self)
+            var first: BorrowedFileHandle?
+            var more: [BorrowedFileHandle] = []
+            for (i, segment) in segments.enumerated() {
+                let promise = i == segments.count - 1 ? done : nil
                 switch segment {
                 case .bytes(let b):
-                    context.write(wrapOutboundOut(.byteBuffer(b)), promise: p)
+                    context.write(wrapOutboundOut(.byteBuffer(b)), promise: promise)
                 case .file(let file, let offset, let length):
-                    // A private descriptor per response: NIOFileHandle enforces single access,
-                    // and sendfile with an explicit offset leaves the shared one untouched.
-                    let fd = dup(file.descriptor)
-                    guard fd >= 0 else {
-                        p.fail(IOError(errnoCode: errno, reason: "dup"))
-                        last = p.futureResult
-                        continue
+                    let handle = BorrowedFileHandle(file)
+                    if first == nil {
+                        setCork(context, true) // before the flush: the head waits for the file
+                        first = handle
+                    } else {
+                        more.append(handle)
                     }
-                    let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: fd)
-                    let region = FileRegion(fileHandle: handle, readerIndex: offset, endIndex: offset + length)
-                    context.write(wrapOutboundOut(.fileRegion(region)), promise: p)
-                    p.futureResult.whenComplete { _ in try? handle.close() }
+                    let region = FileRegion(fileHandle: handle.handle, readerIndex: offset, endIndex: offset + length)
+                    context.write(wrapOutboundOut(.fileRegion(region)), promise: promise)
                 }
-                last = p.futureResult
             }
             context.flush()
-            if hasFile {
-                let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-                last.whenComplete { _ in
-                    let (handler, context) = bound.value
-                    handler.setCork(context, false)
-                }
+            if segments.isEmpty { done.succeed(()) }
+            guard let first else { return done.futureResult }
+            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            done.futureResult.whenComplete { _ in
+                // Sent or failed: the descriptors go back to their files, and uncorking sends
+                // the last partial segment.
+                withExtendedLifetime((first, more)) {}
+                let (handler, context) = bound.value
+                handler.setCork(context, false)
             }
-            return last
+            return done.futureResult
         }
         // TLS: sendfile is impossible; memory segments are written, file segments read in chunks.
         let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
