@@ -192,7 +192,7 @@ public final class WharfServer: Service, @unchecked Sendable {
                     try channel.pipeline.syncOperations.addHandler(quiesce.makeServerChannelHandler(channel: channel))
                 }
             }
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 // Connection cap: close at once beyond it, before any parsing.
                 if connections.loadThenWrappingIncrement(ordering: .relaxed) >= config.limits.maxConnections {

@@ -76,6 +76,49 @@ import Testing
         #expect(run.log.contains(key), "stderr: \(run.log)")
     }
 
+    /// An operator runs it as an unprivileged user: every connection must be served. (A socket
+    /// option set at the wrong level asked for SO_DEBUG, which only root may set: as any other
+    /// user each accepted connection was reset, and the suite, running as root, did not see it.)
+    @Test func servesAsAnUnprivilegedUser() async throws {
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let site = dir.appendingPathComponent("site")
+        try FileManager.default.createDirectory(at: site, withIntermediateDirectories: true)
+        try Data("p { margin: 0 }\n".utf8).write(to: site.appendingPathComponent("a.css"))
+        // A copy the unprivileged user can run, wherever the build directory is.
+        let exe = dir.appendingPathComponent("wharf")
+        try FileManager.default.copyItem(at: try Self.binary(), to: exe)
+        for (path, mode) in [(dir, 0o755), (site, 0o755), (site.appendingPathComponent("a.css"), 0o644), (exe, 0o755)] {
+            try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: path.path)
+        }
+        let serve = [exe.path, "serve", "--root", "site", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"]
+        let p = Process()
+        if getuid() == 0 {
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            p.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups"] + serve
+        } else {
+            p.executableURL = exe
+            p.arguments = Array(serve.dropFirst())
+        }
+        p.currentDirectoryURL = dir
+        p.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("WHARF_") }
+            .merging(["WHARF_LOG_ACCESS": "off"]) { $1 }
+        let err = dir.appendingPathComponent("stderr.log")
+        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+        p.standardError = try FileHandle(forWritingTo: err)
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let run = Launched(process: p, stderr: err)
+        defer { if p.isRunning { p.terminate(); p.waitUntilExit() } }
+        let port = try await Self.listenPort(run)
+        let raw = try RawClient(port: port)
+        for _ in 0..<2 { // and the connection stays usable
+            raw.send("GET /a.css HTTP/1.1\r\nHost: x\r\n\r\n")
+            let response = raw.readResponse()
+            #expect(response?.head.statusCode == 200, "stderr: \(run.log)")
+        }
+    }
+
     @Test func aPortInUseIsAnErrorNamingTheListener() async throws {
         let dir = try Self.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -32,6 +32,8 @@ final class HTTP1Handler: ChannelInboundHandler {
     private var remote: String = "-"
     /// Read once: the key of the per-client transform limit.
     private var client: SocketAddress?
+    /// The channel as a socket, for setting `TCP_CORK` (nil when it is not one, e.g. in tests).
+    private var socketOptions: (any SocketOptionProvider)?
     private var table: TableCache
     /// The event loop's date cache (a handler never changes threads).
     private var dates: DateCache!
@@ -52,6 +54,7 @@ final class HTTP1Handler: ChannelInboundHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         dates = DateCache.current
         client = context.channel.remoteAddress
+        socketOptions = context.channel as? any SocketOptionProvider
         if services.accessLog != nil, let addr = client {
             remote = addr.ipAddress ?? "-"
         }
@@ -403,7 +406,14 @@ final class HTTP1Handler: ChannelInboundHandler {
 
     private static let corkOption = ChannelOptions.Types.SocketOption(level: .tcp, name: .init(rawValue: TCP_CORK))
 
+    /// Twice per file response. Through the socket-option provider when the channel is a socket:
+    /// `syncOptions.setOption` first tries the option against each option type the channel knows
+    /// (a chain of dynamic casts, ~0.5 µs a call in profiles).
     private func setCork(_ context: ChannelHandlerContext, _ on: Bool) {
+        if let socketOptions {
+            _ = socketOptions.unsafeSetSocketOption(level: .tcp, name: .init(rawValue: TCP_CORK), value: CInt(on ? 1 : 0))
+            return
+        }
         try? context.channel.syncOptions?.setOption(Self.corkOption, value: on ? 1 : 0)
     }
 
