@@ -120,7 +120,10 @@ let package = Package(
 
         // Tests.
         // Fuzz targets (issue #7): a corpus replayer normally, a libFuzzer binary from scripts/fuzz.sh.
-        .executableTarget(name: "wharf-fuzz", dependencies: ["WharfHTTP", "WharfImage", "WharfMedia", "WharfAssets", "WharfPurge", "WharfServer"],
+        .executableTarget(name: "wharf-fuzz", dependencies: ["WharfHTTP", "WharfImage", "WharfMedia", "WharfAssets", "WharfPurge", "WharfServer",
+                                                            .product(name: "NIOCore", package: "swift-nio"),
+                                                            .product(name: "NIOEmbedded", package: "swift-nio"),
+                                                            .product(name: "NIOHTTP1", package: "swift-nio")],
                          swiftSettings: swiftSettings),
 
         .testTarget(name: "WharfHTTPTests", dependencies: ["WharfHTTP"]),

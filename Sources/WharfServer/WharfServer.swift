@@ -292,10 +292,11 @@ public final class WharfServer: Service, @unchecked Sendable {
         let sync = channel.pipeline.syncOperations
         let decoder = HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop,
                                          limitConfiguration: decoderLimits)
-        // The decoder consumes as it parses; this bound only bites if parsing stops with bytes queued.
-        let fast = FastRequestDecoder(decoder, clock: clock, maxHeaderBytes: limits.maxHeaderBytes,
-                                      maxHeaderFieldBytes: limits.maxHeaderFieldBytes, maxHeaderCount: limits.maxHeaderCount)
-        try sync.addHandler(ByteToMessageHandler(fast, maximumBufferSize: max(1 << 20, 2 * limits.maxHeaderBytes)))
+        // NIO's decoder consumes as it parses; its buffer bound only bites if parsing stops with bytes queued.
+        try sync.addHandler(FastRequestDecoder(decoder, clock: clock, maxHeaderBytes: limits.maxHeaderBytes,
+                                               maxHeaderFieldBytes: limits.maxHeaderFieldBytes,
+                                               maxHeaderCount: limits.maxHeaderCount,
+                                               maximumBufferSize: max(1 << 20, 2 * limits.maxHeaderBytes)))
         try sync.addHandler(HTTP1Handler(services: services, clock: clock, isTLS: isTLS))
     }
 

@@ -3,13 +3,17 @@ import WharfHTTP
 import WharfImage
 import WharfMedia
 import WharfPurge
-import WharfServer
+@_spi(Fuzzing) import WharfServer
+import NIOCore
+import NIOEmbedded
+import NIOHTTP1
 
 /// The fuzz targets: each takes one input and checks the invariants its parser promises, trapping
 /// (which libFuzzer reports as a crash) when one does not hold. A parser that merely returns an
 /// error for bad input is doing its job; a trap is a bug.
 enum FuzzTargets {
     static let all: [String: @Sendable ([UInt8]) -> Void] = [
+        "http1-head": http1Head,
         "request-target": requestTarget,
         "range": range,
         "accept-encoding": acceptEncoding,
@@ -25,6 +29,29 @@ enum FuzzTargets {
     ]
 
     static func text(_ input: [UInt8]) -> String { String(decoding: input, as: UTF8.self) }
+
+    /// The HTTP/1 fast-path head parser, differentially: a head it accepts must be exactly the
+    /// head NIO's decoder (llhttp) makes of the same bytes, a bodiless request complete at the
+    /// same byte, and the fields it collects while parsing those of the finished head. (What it
+    /// does not accept goes to NIO's decoder as it is.)
+    static func http1Head(_ input: [UInt8]) {
+        guard case .request(let head, let length, let fieldsAgree) = FastHeadCheck.parse(input) else { return }
+        precondition(fieldsAgree, "fields collected while parsing differ from the head's")
+        precondition(length <= input.count, "a head longer than the input")
+        let channel = EmbeddedChannel(handler: ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
+        defer { _ = try? channel.finish() }
+        var parts: [HTTPServerRequestPart] = []
+        do {
+            try channel.writeInbound(ByteBuffer(bytes: input[..<length]))
+            while let p = try channel.readInbound(as: HTTPServerRequestPart.self) { parts.append(p) }
+        } catch {
+            preconditionFailure("NIO's decoder refuses a head the fast path accepted: \(error)")
+        }
+        guard parts.count == 2, case .head(let nioHead) = parts[0], case .end(nil) = parts[1] else {
+            preconditionFailure("NIO's decoder makes \(parts) of a head the fast path took as one bodiless request")
+        }
+        precondition(nioHead == head, "heads differ: fast \(head) NIO \(nioHead)")
+    }
 
     /// The path normaliser: an accepted target never leaves the root.
     static func requestTarget(_ input: [UInt8]) {

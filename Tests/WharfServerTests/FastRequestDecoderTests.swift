@@ -5,7 +5,8 @@ import Testing
 @testable import WharfServer
 
 /// Differential tests: the fast-path decoder must turn every byte stream into exactly what NIO's
-/// `HTTPRequestDecoder` makes of it (the same heads, or an error), however the bytes are split.
+/// `HTTPRequestDecoder` makes of it (the same heads, or an error), however the bytes are split;
+/// and the fields it collects while parsing must be those collected from the finished head.
 @Suite struct FastRequestDecoderTests {
     enum Outcome: Equatable {
         case parts([String])
@@ -22,17 +23,21 @@ import Testing
         }
     }
 
+    /// The fields the handlers read, as one comparable string.
+    static func describe(_ f: RequestFields) -> String {
+        [f.accept, f.acceptEncoding, f.range, f.ifMatch, f.ifNoneMatch, f.ifModifiedSince, f.ifUnmodifiedSince, f.ifRange]
+            .map { $0 ?? "-" }.joined(separator: "|")
+            + " host=\(f.hostCount) body=\(f.hasBody) upgrade=\(f.hasUpgrade)/\(f.connectionUpgrade)"
+    }
+
     static func run(_ chunks: [[UInt8]], fast: Bool) -> Outcome {
         let channel = EmbeddedChannel()
         let nio = HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)
-        let handler: ByteToMessageHandler<FastRequestDecoder>?
         do {
             if fast {
-                let d = FastRequestDecoder(nio, clock: nil, maxHeaderBytes: 8192, maxHeaderFieldBytes: 4096, maxHeaderCount: 32)
-                handler = ByteToMessageHandler(d)
-                try channel.pipeline.syncOperations.addHandler(handler!)
+                try channel.pipeline.syncOperations.addHandler(
+                    FastRequestDecoder(nio, clock: nil, maxHeaderBytes: 8192, maxHeaderFieldBytes: 4096, maxHeaderCount: 32))
             } else {
-                handler = nil
                 try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(nio))
             }
         } catch {
@@ -42,7 +47,20 @@ import Testing
         do {
             for chunk in chunks {
                 try channel.writeInbound(ByteBuffer(bytes: chunk))
-                while let p = try channel.readInbound(as: HTTPServerRequestPart.self) { parts.append(describe(p)) }
+                if fast {
+                    while let input = try channel.readInbound(as: HTTP1Input.self) {
+                        switch input {
+                        case .request(let head, let fields):
+                            // Collected while parsing: must equal what the head's fields give.
+                            #expect(describe(fields) == describe(RequestFields(head.headers)))
+                            parts += [describe(.head(head)), describe(.end(nil))]
+                        case .part(let p):
+                            parts.append(describe(p))
+                        }
+                    }
+                } else {
+                    while let p = try channel.readInbound(as: HTTPServerRequestPart.self) { parts.append(describe(p)) }
+                }
             }
         } catch {
             return .error
@@ -62,6 +80,9 @@ import Testing
         "GET /x HTTP/1.1\r\nHost: x\r\nX-Utf8: caf\u{e9}\r\n\r\n",
         "GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\nHEAD /3 HTTP/1.1\r\nHost: x\r\n\r\n",
         "GET /x HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n",
+        "GET /x HTTP/1.1\r\nHost: x\r\nIf-None-Match: \"a\"\r\nif-none-match: \"b\"\r\nRange: bytes=0-1\r\nIf-Range: \"a\"\r\n"
+            + "If-Modified-Since: Mon, 30 Nov 2026 10:00:00 GMT\r\nIf-Unmodified-Since: x\r\nIf-Match: *\r\n"
+            + "Accept: image/avif\r\nACCEPT-ENCODING: br\r\nConnection: keep-alive, Upgrade\r\n\r\n",
         // Everything below must be handed to NIO's decoder (bodies, odd forms, malformed input).
         "POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello",
         "GET /x HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabcGET /y HTTP/1.1\r\nHost: x\r\n\r\n",
@@ -99,7 +120,7 @@ import Testing
     @Test func plainRequestsTakeTheFastPath() throws {
         let nio = HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)
         let d = FastRequestDecoder(nio, clock: nil, maxHeaderBytes: 8192, maxHeaderFieldBytes: 4096, maxHeaderCount: 32)
-        let channel = EmbeddedChannel(handler: ByteToMessageHandler(d))
+        let channel = EmbeddedChannel(handler: d)
         try channel.writeInbound(ByteBuffer(string: "GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n"))
         #expect(!d.delegating)
         try channel.writeInbound(ByteBuffer(string: "POST /c HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nz"))

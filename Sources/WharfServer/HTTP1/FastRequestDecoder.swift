@@ -3,70 +3,89 @@ import NIOHTTP1
 import WharfHTTP
 
 /// The HTTP/1 request decoder. Plain `GET`/`HEAD` requests in origin-form, with well-formed header
-/// lines and no body, are parsed here directly from the buffer; anything else — a body, an
-/// unusual method or target, an obsolete line fold, a bare LF, a control byte — hands the stream
-/// over, at that request's first byte, to NIO's `HTTPRequestDecoder` for good, which then decides
-/// (and rejects what is malformed). So the fast path only ever accepts a strict subset of what
-/// NIO accepts, and answers nothing differently: it just skips llhttp's callbacks on the hot path.
-/// It also tells the connection clock when request bytes arrive (header-read deadline).
-final class FastRequestDecoder: ByteToMessageDecoder {
-    typealias InboundOut = HTTPServerRequestPart
+/// lines and no body, are parsed here directly from the bytes read; anything else — a body, an
+/// unusual method or target, an obsolete line fold, a bare LF, a control byte, a head over the
+/// size limit — hands the stream over, at that request's first byte, to NIO's `HTTPRequestDecoder`
+/// for good (inserted behind this handler), which then decides (and rejects what is malformed). So
+/// the fast path only ever accepts a strict subset of what NIO accepts, and answers nothing
+/// differently: it just skips llhttp's callbacks and `ByteToMessageHandler`'s buffering on the hot
+/// path, where a read holds one whole request. It also tells the connection clock when request
+/// bytes arrive (header-read deadline).
+final class FastRequestDecoder: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = HTTP1Input
 
     private let inner: HTTPRequestDecoder
     private let clock: ConnectionClock?
     private let maxHeaderBytes: Int
     private let maxHeaderFieldBytes: Int
     private let maxHeaderCount: Int
-    /// Once set, every byte goes to NIO's decoder.
+    /// The buffer bound of NIO's decoder once it takes over.
+    private let maximumBufferSize: Int
+    /// The start of a request head that has not fully arrived (at most `maxHeaderBytes`).
+    private var pending: ByteBuffer?
+    /// Once set, every byte goes to NIO's decoder, behind this handler.
     private(set) var delegating = false
 
-    init(_ inner: HTTPRequestDecoder, clock: ConnectionClock?, maxHeaderBytes: Int, maxHeaderFieldBytes: Int, maxHeaderCount: Int) {
+    init(_ inner: HTTPRequestDecoder, clock: ConnectionClock?, maxHeaderBytes: Int, maxHeaderFieldBytes: Int,
+         maxHeaderCount: Int, maximumBufferSize: Int = 1 << 20) {
         self.inner = inner
         self.clock = clock
         self.maxHeaderBytes = maxHeaderBytes
         self.maxHeaderFieldBytes = maxHeaderFieldBytes
         self.maxHeaderCount = maxHeaderCount
+        self.maximumBufferSize = maximumBufferSize
     }
 
-    func decoderAdded(context: ChannelHandlerContext) {
-        inner.decoderAdded(context: context)
-    }
-
-    func decoderRemoved(context: ChannelHandlerContext) {
-        inner.decoderRemoved(context: context)
-    }
-
-    func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         clock?.bytesArrived()
-        if delegating { return try inner.decode(context: context, buffer: &buffer) }
-        switch Self.parse(buffer.readableBytesView, maxHeaderBytes: maxHeaderBytes,
-                          maxHeaderFieldBytes: maxHeaderFieldBytes, maxHeaderCount: maxHeaderCount) {
-        case .incomplete:
-            return .needMoreData
-        case .unsupported:
-            delegating = true
-            return try inner.decode(context: context, buffer: &buffer)
-        case .request(let head, let length):
-            buffer.moveReaderIndex(forwardBy: length)
-            context.fireChannelRead(wrapInboundOut(.head(head)))
-            context.fireChannelRead(wrapInboundOut(.end(nil)))
-            return .continue
+        if delegating {
+            context.fireChannelRead(data)
+            return
+        }
+        var buffer = unwrapInboundIn(data)
+        if var head = pending {
+            pending = nil
+            head.writeBuffer(&buffer)
+            buffer = head
+        }
+        while buffer.readableBytes > 0 {
+            switch Self.parse(buffer.readableBytesView, maxHeaderBytes: maxHeaderBytes,
+                              maxHeaderFieldBytes: maxHeaderFieldBytes, maxHeaderCount: maxHeaderCount) {
+            case .incomplete:
+                // A head longer than the limit is NIO's to refuse (its limits, its error).
+                guard buffer.readableBytes <= maxHeaderBytes else { return delegate(context, buffer) }
+                buffer.discardReadBytes()
+                pending = buffer
+                return
+            case .unsupported:
+                return delegate(context, buffer)
+            case .request(let head, let fields, let length):
+                buffer.moveReaderIndex(forwardBy: length)
+                context.fireChannelRead(wrapInboundOut(.request(head, fields)))
+            }
         }
     }
 
-    func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
-        if !delegating && buffer.readableBytes > 0 {
-            // A partial head at EOF: let NIO's decoder report it as it would.
-            delegating = true
+    /// Puts NIO's decoder (in its `ByteToMessageHandler`, then an adapter to ``HTTP1Input``) behind
+    /// this handler and gives it the bytes from the first request this one does not take.
+    private func delegate(_ context: ChannelHandlerContext, _ buffer: ByteBuffer) {
+        delegating = true
+        do {
+            let decoder = ByteToMessageHandler(inner, maximumBufferSize: maximumBufferSize)
+            try context.pipeline.syncOperations.addHandler(decoder, position: .after(self))
+            try context.pipeline.syncOperations.addHandler(HTTPPartAdapter(), position: .after(decoder))
+        } catch {
+            context.fireErrorCaught(error)
+            return
         }
-        if delegating { return try inner.decodeLast(context: context, buffer: &buffer, seenEOF: seenEOF) }
-        return .needMoreData
+        context.fireChannelRead(NIOAny(buffer))
     }
 
     enum Parsed {
         case incomplete
         case unsupported
-        case request(HTTPRequestHead, length: Int)
+        case request(HTTPRequestHead, RequestFields, length: Int)
     }
 
     /// Parses one request head at the start of `bytes`.
@@ -149,6 +168,7 @@ final class FastRequestDecoder: ByteToMessageDecoder {
 
         var headers: [(String, String)] = []
         headers.reserveCapacity(fields.count)
+        var collected = RequestFields()
         for (ns, ne, vs, ve) in fields {
             let name = string(bytes, ns, ne)
             // Bodies and protocol switches take NIO's path, which frames them.
@@ -159,11 +179,13 @@ final class FastRequestDecoder: ByteToMessageDecoder {
             case 7 where ASCIICaseless.equals(bytes[ns..<ne], "upgrade"): return .unsupported
             default: break
             }
-            headers.append((name, string(bytes, vs, ve)))
+            let value = string(bytes, vs, ve)
+            collected.take(name: name, value: value)
+            headers.append((name, value))
         }
         let uri = string(bytes, targetStart, targetEnd)
         let head = HTTPRequestHead(version: version, method: method, uri: uri, headers: HTTPHeaders(headers))
-        return .request(head, length: i - base)
+        return .request(head, collected, length: i - base)
     }
 
     @inline(__always)

@@ -6,12 +6,12 @@ import NIOHTTP1
 import NIOPosix
 import WharfHTTP
 
-/// The HTTP/1.1 connection handler. It receives decoded requests from NIO's `HTTPRequestDecoder`
-/// but writes responses itself as raw bytes — no response encoder — so a hot static response is
+/// The HTTP/1.1 connection handler. It receives decoded requests — whole from
+/// ``FastRequestDecoder``, in parts from NIO's `HTTPRequestDecoder` — but writes responses itself as raw bytes — no response encoder — so a hot static response is
 /// one prebuilt buffer behind a cached status-and-Date prefix. Pipelined requests are answered
 /// in order; requests that need blocking work hold the ones behind them.
 final class HTTP1Handler: ChannelInboundHandler {
-    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundIn = HTTP1Input
     typealias OutboundOut = IOData
 
     private let services: ServerServices
@@ -93,68 +93,82 @@ final class HTTP1Handler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !closing, !ignoringInput else { return }
         switch unwrapInboundIn(data) {
-        case .head(let head):
-            reading = head
-            readingFields = RequestFields(head.headers)
-            readingFields.client = client
-            if head.uri.utf8.count > services.config.limits.maxURIBytes {
-                writeAndClose(context, .text(.uriTooLong, "request-target too long", close: true))
-                return
-            }
-            if head.method == .CONNECT || readingFields.isUpgrade {
-                // NIO's decoder stops parsing after an upgrade or CONNECT; we support neither, so
-                // answer and close rather than leave a connection that reads nothing more.
-                writeAndClose(context, .text(head.method == .CONNECT ? .methodNotAllowed : .badRequest,
-                                             head.method == .CONNECT ? "CONNECT is not supported" : "protocol upgrade is not supported",
-                                             extra: head.method == .CONNECT ? [("Allow", StaticResponder.allow)] : [], close: true))
-                return
-            }
-            if readingFields.hasBody {
-                // Nothing here takes a body (GET, HEAD and OPTIONS need none; other methods get
-                // 405). So a body is never read: the request is answered as the connection's last
-                // and nothing after its head is parsed — no Content-Length / Transfer-Encoding /
-                // chunk-size trick can make the bytes after it count as a request.
-                var last = head
-                last.headers.replaceOrAdd(name: "Connection", value: "close")
-                reading = nil
-                ignoringInput = true
-                _ = context.channel.setOption(ChannelOptions.autoRead, value: false)
-                clock.headComplete()
-                queue.append((last, readingFields))
-                drain(context)
-                return
-            }
-            clock.headComplete()
-        case .body:
+        case .request(let head, let fields):
+            if received(context, head, fields) { ended(context) }
+        case .part(.head(let head)):
+            _ = received(context, head, RequestFields(head.headers))
+        case .part(.body):
             break // never reached: a request with a body stops the reading at its head
-        case .end:
-            guard let head = reading else { return }
-            reading = nil
-            clock.headComplete()
-            if queue.isEmpty, !busy, !draining, context.channel.isWritable {
-                // Nothing pipelined ahead (the common case): answered at once, without the copy of
-                // the head and fields into the queue and back out.
-                draining = true
-                handle(context, head, readingFields)
-                draining = false
-                drain(context) // idles, or closes when quiescing, as after any answer
-                return
-            }
-            queue.append((head, readingFields))
-            let limit = services.config.limits.maxPipelinedRequests
-            if queue.count > limit * 4 {
-                // Far more read-ahead than allowed even with reading paused: an abusive client.
-                closing = true
-                context.close(promise: nil)
-                return
-            }
-            if queue.count >= limit && !readPaused {
-                // Stop reading until the backlog is answered (TCP backpressure on the client).
-                readPaused = true
-                _ = context.channel.setOption(ChannelOptions.autoRead, value: false)
-            }
-            drain(context)
+        case .part(.end):
+            ended(context)
         }
+    }
+
+    /// A request head: checks what can be refused from it alone. Returns false when the request
+    /// has been answered already (or will be, as the connection's last).
+    private func received(_ context: ChannelHandlerContext, _ head: HTTPRequestHead, _ fields: RequestFields) -> Bool {
+        reading = head
+        readingFields = fields
+        readingFields.client = client
+        if head.uri.utf8.count > services.config.limits.maxURIBytes {
+            writeAndClose(context, .text(.uriTooLong, "request-target too long", close: true))
+            return false
+        }
+        if head.method == .CONNECT || readingFields.isUpgrade {
+            // NIO's decoder stops parsing after an upgrade or CONNECT; we support neither, so
+            // answer and close rather than leave a connection that reads nothing more.
+            writeAndClose(context, .text(head.method == .CONNECT ? .methodNotAllowed : .badRequest,
+                                         head.method == .CONNECT ? "CONNECT is not supported" : "protocol upgrade is not supported",
+                                         extra: head.method == .CONNECT ? [("Allow", StaticResponder.allow)] : [], close: true))
+            return false
+        }
+        if readingFields.hasBody {
+            // Nothing here takes a body (GET, HEAD and OPTIONS need none; other methods get
+            // 405). So a body is never read: the request is answered as the connection's last
+            // and nothing after its head is parsed — no Content-Length / Transfer-Encoding /
+            // chunk-size trick can make the bytes after it count as a request.
+            var last = head
+            last.headers.replaceOrAdd(name: "Connection", value: "close")
+            reading = nil
+            ignoringInput = true
+            _ = context.channel.setOption(ChannelOptions.autoRead, value: false)
+            clock.headComplete()
+            queue.append((last, readingFields))
+            drain(context)
+            return false
+        }
+        clock.headComplete()
+        return true
+    }
+
+    /// The end of a request: answered now, or queued behind the ones in front.
+    private func ended(_ context: ChannelHandlerContext) {
+        guard let head = reading else { return }
+        reading = nil
+        clock.headComplete()
+        if queue.isEmpty, !busy, !draining, context.channel.isWritable {
+            // Nothing pipelined ahead (the common case): answered at once, without the copy of
+            // the head and fields into the queue and back out.
+            draining = true
+            handle(context, head, readingFields)
+            draining = false
+            drain(context) // idles, or closes when quiescing, as after any answer
+            return
+        }
+        queue.append((head, readingFields))
+        let limit = services.config.limits.maxPipelinedRequests
+        if queue.count > limit * 4 {
+            // Far more read-ahead than allowed even with reading paused: an abusive client.
+            closing = true
+            context.close(promise: nil)
+            return
+        }
+        if queue.count >= limit && !readPaused {
+            // Stop reading until the backlog is answered (TCP backpressure on the client).
+            readPaused = true
+            _ = context.channel.setOption(ChannelOptions.autoRead, value: false)
+        }
+        drain(context)
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {

@@ -6,7 +6,7 @@ import WharfHTTP
 /// one pass over the headers when the head arrives (looking each up by name would walk them once
 /// per field and allocate an array each time). Repeated fields are joined with ", " as one list
 /// (RFC 9110 §5.3).
-struct RequestFields {
+struct RequestFields: Equatable {
     var accept: String?
     var acceptEncoding: String?
     var range: String?
@@ -32,27 +32,32 @@ struct RequestFields {
     init() {}
 
     init(_ headers: HTTPHeaders) {
-        for (name, value) in headers {
-            let n = name.utf8
-            switch n.count {
-            case 4 where ASCIICaseless.equals(n, "host"): hostCount += 1
-            case 5 where ASCIICaseless.equals(n, "range"): Self.add(&range, value)
-            case 6 where ASCIICaseless.equals(n, "accept"): Self.add(&accept, value)
-            case 7 where ASCIICaseless.equals(n, "upgrade"): hasUpgrade = true
-            case 8 where ASCIICaseless.equals(n, "if-match"): Self.add(&ifMatch, value)
-            case 8 where ASCIICaseless.equals(n, "if-range"): Self.add(&ifRange, value)
-            case 10 where ASCIICaseless.equals(n, "connection"):
-                if value.split(separator: ",").contains(where: { ASCIICaseless.equals(Self.trimmed($0).utf8, "upgrade") }) {
-                    connectionUpgrade = true
-                }
-            case 13 where ASCIICaseless.equals(n, "if-none-match"): Self.add(&ifNoneMatch, value)
-            case 14 where ASCIICaseless.equals(n, "content-length"): if value != "0" { hasBody = true }
-            case 15 where ASCIICaseless.equals(n, "accept-encoding"): Self.add(&acceptEncoding, value)
-            case 17 where ASCIICaseless.equals(n, "if-modified-since"): Self.add(&ifModifiedSince, value)
-            case 17 where ASCIICaseless.equals(n, "transfer-encoding"): hasBody = true
-            case 19 where ASCIICaseless.equals(n, "if-unmodified-since"): Self.add(&ifUnmodifiedSince, value)
-            default: break
+        for (name, value) in headers { take(name: name, value: value) }
+    }
+
+    /// Records one header field (the decoders call this as they parse, so that the fields are
+    /// collected without a second pass).
+    @inline(__always)
+    mutating func take(name: String, value: String) {
+        let n = name.utf8
+        switch n.count {
+        case 4 where ASCIICaseless.equals(n, "host"): hostCount += 1
+        case 5 where ASCIICaseless.equals(n, "range"): Self.add(&range, value)
+        case 6 where ASCIICaseless.equals(n, "accept"): Self.add(&accept, value)
+        case 7 where ASCIICaseless.equals(n, "upgrade"): hasUpgrade = true
+        case 8 where ASCIICaseless.equals(n, "if-match"): Self.add(&ifMatch, value)
+        case 8 where ASCIICaseless.equals(n, "if-range"): Self.add(&ifRange, value)
+        case 10 where ASCIICaseless.equals(n, "connection"):
+            if value.split(separator: ",").contains(where: { ASCIICaseless.equals(Self.trimmed($0).utf8, "upgrade") }) {
+                connectionUpgrade = true
             }
+        case 13 where ASCIICaseless.equals(n, "if-none-match"): Self.add(&ifNoneMatch, value)
+        case 14 where ASCIICaseless.equals(n, "content-length"): if value != "0" { hasBody = true }
+        case 15 where ASCIICaseless.equals(n, "accept-encoding"): Self.add(&acceptEncoding, value)
+        case 17 where ASCIICaseless.equals(n, "if-modified-since"): Self.add(&ifModifiedSince, value)
+        case 17 where ASCIICaseless.equals(n, "transfer-encoding"): hasBody = true
+        case 19 where ASCIICaseless.equals(n, "if-unmodified-since"): Self.add(&ifUnmodifiedSince, value)
+        default: break
         }
     }
 
