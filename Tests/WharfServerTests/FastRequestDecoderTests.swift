@@ -80,6 +80,7 @@ import Testing
         "GET /x HTTP/1.1\r\nHost: x\r\nX-Utf8: caf\u{e9}\r\n\r\n",
         "GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\nHEAD /3 HTTP/1.1\r\nHost: x\r\n\r\n",
         "GET /x HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n",
+        "GET /x HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\ncontent-length: 0\r\n\r\n",
         "GET /x HTTP/1.1\r\nHost: x\r\nIf-None-Match: \"a\"\r\nif-none-match: \"b\"\r\nRange: bytes=0-1\r\nIf-Range: \"a\"\r\n"
             + "If-Modified-Since: Mon, 30 Nov 2026 10:00:00 GMT\r\nIf-Unmodified-Since: x\r\nIf-Match: *\r\n"
             + "Accept: image/avif\r\nACCEPT-ENCODING: br\r\nConnection: keep-alive, Upgrade\r\n\r\n",
