@@ -38,11 +38,15 @@ import Testing
     }
 
     /// The normal client was served throughout. The latency bound is loose on purpose (shared
-    /// machine, debug build): it catches a server that stalls, not one that is slow.
+    /// machine, debug build): it catches a server that stalls, not one that is slow. Under the
+    /// whole suite on a 2-vCPU Intel build machine (headless Chromium, ffmpeg and other servers
+    /// running beside it), the baseline's slowest probe took 2.2–2.4 s; alone it stays well under
+    /// that. A server the flood stalls keeps the probe waiting for the whole attack (up to the
+    /// probe's 5 s socket timeout, a failure), so 4 s still tells the two apart.
     static func expectProbeServed(_ o: Outcome, _ name: String) {
         #expect(o.probe_requests >= 2, "\(name): the probe did not run")
         #expect(o.probe_failures.isEmpty, "\(name): the normal client failed: \(o.probe_failures)")
-        #expect((o.probe_max_ms ?? .infinity) < 2000, "\(name): the normal client waited \(o.probe_max_ms ?? -1) ms")
+        #expect((o.probe_max_ms ?? .infinity) < 4000, "\(name): the normal client waited \(o.probe_max_ms ?? -1) ms")
     }
 
     @Test func aWellBehavedClientIsServedInFull() async throws {

@@ -9,8 +9,13 @@ final class RawClient {
     let fd: Int32
 
     /// - Parameter from: a loopback source address (127.x.y.z) to connect from, to play another client.
+    /// The socket is set up in a local and stored only once connected: a class initializer that
+    /// throws after its properties are set runs `deinit`, which would close the descriptor a
+    /// second time — by then possibly a socket another test (or server) in this process has just
+    /// been given (that crashed a server's accept with EBADF).
     init(port: Int, receiveBuffer: Int32? = nil, from: String? = nil) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw TestFailure("socket failed: \(String(cString: strerror(errno)))") }
         if var size = receiveBuffer {
             setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
         }
@@ -22,8 +27,9 @@ final class RawClient {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
             }
             guard bound == 0 else {
+                let problem = String(cString: strerror(errno))
                 close(fd)
-                throw TestFailure("bind to \(from) failed: \(String(cString: strerror(errno)))")
+                throw TestFailure("bind to \(from) failed: \(problem)")
             }
         }
         var addr = sockaddr_in()
@@ -34,11 +40,13 @@ final class RawClient {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard rc == 0 else {
+            let problem = String(cString: strerror(errno))
             close(fd)
-            throw TestFailure("connect failed: \(String(cString: strerror(errno)))")
+            throw TestFailure("connect failed: \(problem)")
         }
         var tv = timeval(tv_sec: 10, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        self.fd = fd
     }
 
     deinit { close(fd) }
