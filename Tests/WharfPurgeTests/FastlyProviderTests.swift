@@ -146,8 +146,10 @@ import Testing
         try await http.shutdown()
         #expect(error?.retryable == true, "\(String(describing: error))")
         // The attempt's own 0.5 s deadline ends it, far sooner than purge.request_timeout's 30 s
-        // default (a busy machine running the whole suite stretches the 0.5 s a little).
-        #expect(ContinuousClock.now - start < .seconds(20))
+        // default. The bound is loose: under the whole suite, tests that block threads of the
+        // cooperative pool have delayed this test's continuation by up to ~21 s on a fresh
+        // machine; 25 s still tells the 0.5 s deadline from the 30 s one.
+        #expect(ContinuousClock.now - start < .seconds(25))
     }
 
     @Test func callsArePaced() async throws {

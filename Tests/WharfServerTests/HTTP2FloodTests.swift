@@ -25,9 +25,9 @@ import Testing
         let probe_max_ms: Double?
     }
 
-    static func attack(_ name: String, port: Int, count: Int = 5000, hold: Double = 5, extra: [String] = []) throws -> Outcome {
+    static func attack(_ name: String, port: Int, count: Int = 5000, hold: Double = 5, extra: [String] = []) async throws -> Outcome {
         let script = repo.appendingPathComponent("scripts/h2-attack.py").path
-        let r = try run("/usr/bin/python3", [script, "127.0.0.1", String(port), name, "--count", String(count),
+        let r = try await runOffPool("/usr/bin/python3", [script, "127.0.0.1", String(port), name, "--count", String(count),
                                              "--hold", String(hold), "--path", "/small.txt"] + extra)
         #expect(r.status == 0, "h2-attack.py \(name) exited \(r.status)")
         return try JSONDecoder().decode(Outcome.self, from: r.stdout)
@@ -52,7 +52,7 @@ import Testing
     @Test func aWellBehavedClientIsServedInFull() async throws {
         let s = try await Self.server()
         defer { Task { await s.stop() } }
-        let o = try Self.attack("baseline", port: s.port, count: 1000, hold: 0.5)
+        let o = try await Self.attack("baseline", port: s.port, count: 1000, hold: 0.5)
         #expect(o.responses == 1000 && o.resets == 0, "responses \(o.responses), resets \(o.resets)")
         #expect(o.goaway == nil || o.goaway == "NO_ERROR")
         Self.expectProbeServed(o, "baseline")
@@ -61,7 +61,7 @@ import Testing
     @Test func rapidResetEndsInEnhanceYourCalm() async throws {
         let s = try await Self.server()
         defer { Task { await s.stop() } }
-        let o = try Self.attack("rapid-reset", port: s.port, count: 20_000)
+        let o = try await Self.attack("rapid-reset", port: s.port, count: 20_000)
         #expect(o.goaway == "ENHANCE_YOUR_CALM" && o.closed_by_server, "goaway \(o.goaway ?? "none"), closed \(o.closed_by_server)")
         // Work done is bounded by the reset limit (200), not by what the client sent.
         #expect(o.responses <= 200 + 100, "answered \(o.responses) of \(o.sent) reset streams")
@@ -71,7 +71,7 @@ import Testing
     @Test func theResetLimitIsAKnob() async throws {
         let s = try await Self.server { $0.limits.http2.maxResets = 20 }
         defer { Task { await s.stop() } }
-        let o = try Self.attack("rapid-reset", port: s.port, count: 2000)
+        let o = try await Self.attack("rapid-reset", port: s.port, count: 2000)
         #expect(o.goaway == "ENHANCE_YOUR_CALM" && o.closed_by_server)
         #expect(o.responses <= 20 + 1, "answered \(o.responses) with a limit of 20")
     }
@@ -79,7 +79,7 @@ import Testing
     @Test func continuationFloodIsCutAfterFiveFrames() async throws {
         let s = try await Self.server()
         defer { Task { await s.stop() } }
-        let o = try Self.attack("continuation", port: s.port, count: 100_000)
+        let o = try await Self.attack("continuation", port: s.port, count: 100_000)
         #expect(o.goaway == "ENHANCE_YOUR_CALM" && o.closed_by_server, "goaway \(o.goaway ?? "none"), closed \(o.closed_by_server)")
         #expect(o.sent < 100_000, "the server read all \(o.sent) CONTINUATION frames")
         #expect(o.responses == 0)
@@ -90,7 +90,7 @@ import Testing
     func controlFrameFloodsAreCut(_ name: String) async throws {
         let s = try await Self.server { $0.limits.http2.maxControlFrames = 50 }
         defer { Task { await s.stop() } }
-        let o = try Self.attack(name, port: s.port, count: 100_000)
+        let o = try await Self.attack(name, port: s.port, count: 100_000)
         #expect(o.goaway == "ENHANCE_YOUR_CALM" && o.closed_by_server, "\(name): goaway \(o.goaway ?? "none"), closed \(o.closed_by_server)")
         // The client's own SETTINGS counts too; each answered frame is one ACK.
         #expect(o.settings_acks + o.ping_acks <= 50 + 1, "\(name): \(o.settings_acks) SETTINGS and \(o.ping_acks) PING acks")
@@ -100,7 +100,7 @@ import Testing
     @Test func emptyDataFloodIsCut() async throws {
         let s = try await Self.server()
         defer { Task { await s.stop() } }
-        let o = try Self.attack("empty-data", port: s.port, count: 100_000)
+        let o = try await Self.attack("empty-data", port: s.port, count: 100_000)
         #expect(o.goaway == "ENHANCE_YOUR_CALM" && o.closed_by_server, "goaway \(o.goaway ?? "none"), closed \(o.closed_by_server)")
         Self.expectProbeServed(o, "empty DATA flood")
     }
@@ -108,7 +108,7 @@ import Testing
     @Test func hpackBombIsRefusedAtTheHeaderListLimit() async throws {
         let s = try await Self.server()
         defer { Task { await s.stop() } }
-        let o = try Self.attack("hpack-bomb", port: s.port, count: 50)
+        let o = try await Self.attack("hpack-bomb", port: s.port, count: 50)
         // The first request (which plants a 4 KB entry in the table) is answered; the first one
         // that references it 4,000 times (16 MB decoded) ends the connection.
         #expect(o.goaway == "COMPRESSION_ERROR" && o.closed_by_server, "goaway \(o.goaway ?? "none"), closed \(o.closed_by_server)")
@@ -119,7 +119,7 @@ import Testing
     @Test func aZeroWindowClientHasItsStreamsResetAtTheSendTimeout() async throws {
         let s = try await Self.server { $0.limits.idleTimeout = 1 }
         defer { Task { await s.stop() } }
-        let o = try Self.attack("zero-window", port: s.port, count: 100, hold: 6, extra: ["--big", "/big.bin"])
+        let o = try await Self.attack("zero-window", port: s.port, count: 100, hold: 6, extra: ["--big", "/big.bin"])
         #expect(o.resets == 100 && o.reset_codes["CANCEL"] == 100, "resets \(o.reset_codes)")
         if let t = o.first_reset_after { #expect(t >= 0.9, "streams reset after \(t) s, before the 1 s timeout") }
         // Then, with no stream left, the idle timer sends its graceful GOAWAY.

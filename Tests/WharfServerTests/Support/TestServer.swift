@@ -63,6 +63,36 @@ func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, 
     return (p.terminationStatus, data)
 }
 
+/// `run` on a Dispatch thread: the wait for a long command (an attack script that runs for
+/// seconds) then does not hold one of the few threads of Swift's cooperative pool, which every
+/// other test running in parallel needs to make progress.
+@discardableResult
+func runOffPool(_ executable: String, _ arguments: [String]) async throws -> (status: Int32, stdout: Data) {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async {
+            continuation.resume(with: Result { try run(executable, arguments) })
+        }
+    }
+}
+
+/// When a launched process ended, taken by Foundation when it reaps the child. A test's own
+/// polling loop runs on the cooperative pool, which blocking calls in parallel tests can hold for
+/// seconds: its clock says when the test noticed the exit, not when it happened.
+final class ExitTimer: @unchecked Sendable {
+    private let lock = NSLock()
+    private var end: ContinuousClock.Instant?
+
+    /// Set while `process` is still running (a handler set after it ended would never run).
+    init(_ process: Process) {
+        process.terminationHandler = { [self] _ in lock.withLock { end = .now } }
+    }
+
+    /// The time from `start` to the exit, or nil while the process runs.
+    func elapsed(since start: ContinuousClock.Instant) -> Duration? {
+        lock.withLock { end.map { $0 - start } }
+    }
+}
+
 /// A self-signed certificate for 127.0.0.1/localhost made with openssl at test time.
 func makeTestCertificate() throws -> (cert: String, key: String) {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("wharf-tls-\(UUID().uuidString)")
