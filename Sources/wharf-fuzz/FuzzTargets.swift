@@ -35,7 +35,7 @@ enum FuzzTargets {
     /// same byte, and the fields it collects while parsing those of the finished head. (What it
     /// does not accept goes to NIO's decoder as it is.)
     static func http1Head(_ input: [UInt8]) {
-        guard case .request(let head, let length, let fieldsAgree) = FastHeadCheck.parse(input) else { return }
+        guard let (head, length, fieldsAgree) = FastHeadCheck.acceptedHead(input) else { return }
         precondition(fieldsAgree, "fields collected while parsing differ from the head's")
         precondition(length <= input.count, "a head longer than the input")
         let channel = EmbeddedChannel(handler: ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))

@@ -7,8 +7,9 @@ import NIOPosix
 import WharfHTTP
 
 /// The HTTP/1.1 connection handler. It receives decoded requests — whole from
-/// ``FastRequestDecoder``, in parts from NIO's `HTTPRequestDecoder` — but writes responses itself as raw bytes — no response encoder — so a hot static response is
-/// one prebuilt buffer behind a cached status-and-Date prefix. Pipelined requests are answered
+/// ``FastRequestDecoder``, in parts from NIO's `HTTPRequestDecoder` — but writes responses itself
+/// as raw bytes — no response encoder — so a hot static response is one prebuilt buffer behind a
+/// cached status-and-Date prefix. Pipelined requests are answered
 /// in order; requests that need blocking work hold the ones behind them.
 final class HTTP1Handler: ChannelInboundHandler {
     typealias InboundIn = HTTP1Input
@@ -93,28 +94,32 @@ final class HTTP1Handler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !closing, !ignoringInput else { return }
         switch unwrapInboundIn(data) {
-        case .request(let head, let fields):
-            if received(context, head, fields) { ended(context) }
+        case .request(let head, var fields):
+            // Whole already: checked and answered without a stop in `reading`.
+            fields.client = client
+            if admits(context, head, fields) { answer(context, head, fields) }
         case .part(.head(let head)):
-            _ = received(context, head, RequestFields(head.headers))
+            reading = head
+            readingFields = RequestFields(head.headers)
+            readingFields.client = client
+            _ = admits(context, head, readingFields)
         case .part(.body):
             break // never reached: a request with a body stops the reading at its head
         case .part(.end):
-            ended(context)
+            guard let head = reading else { return }
+            reading = nil
+            answer(context, head, readingFields)
         }
     }
 
     /// A request head: checks what can be refused from it alone. Returns false when the request
     /// has been answered already (or will be, as the connection's last).
-    private func received(_ context: ChannelHandlerContext, _ head: HTTPRequestHead, _ fields: RequestFields) -> Bool {
-        reading = head
-        readingFields = fields
-        readingFields.client = client
+    private func admits(_ context: ChannelHandlerContext, _ head: HTTPRequestHead, _ fields: RequestFields) -> Bool {
         if head.uri.utf8.count > services.config.limits.maxURIBytes {
             writeAndClose(context, .text(.uriTooLong, "request-target too long", close: true))
             return false
         }
-        if head.method == .CONNECT || readingFields.isUpgrade {
+        if head.method == .CONNECT || fields.isUpgrade {
             // NIO's decoder stops parsing after an upgrade or CONNECT; we support neither, so
             // answer and close rather than leave a connection that reads nothing more.
             writeAndClose(context, .text(head.method == .CONNECT ? .methodNotAllowed : .badRequest,
@@ -122,7 +127,7 @@ final class HTTP1Handler: ChannelInboundHandler {
                                          extra: head.method == .CONNECT ? [("Allow", StaticResponder.allow)] : [], close: true))
             return false
         }
-        if readingFields.hasBody {
+        if fields.hasBody {
             // Nothing here takes a body (GET, HEAD and OPTIONS need none; other methods get
             // 405). So a body is never read: the request is answered as the connection's last
             // and nothing after its head is parsed — no Content-Length / Transfer-Encoding /
@@ -133,7 +138,7 @@ final class HTTP1Handler: ChannelInboundHandler {
             ignoringInput = true
             _ = context.channel.setOption(ChannelOptions.autoRead, value: false)
             clock.headComplete()
-            queue.append((last, readingFields))
+            queue.append((last, fields))
             drain(context)
             return false
         }
@@ -141,21 +146,18 @@ final class HTTP1Handler: ChannelInboundHandler {
         return true
     }
 
-    /// The end of a request: answered now, or queued behind the ones in front.
-    private func ended(_ context: ChannelHandlerContext) {
-        guard let head = reading else { return }
-        reading = nil
-        clock.headComplete()
+    /// A complete request: answered now, or queued behind the ones in front.
+    private func answer(_ context: ChannelHandlerContext, _ head: HTTPRequestHead, _ fields: RequestFields) {
         if queue.isEmpty, !busy, !draining, context.channel.isWritable {
             // Nothing pipelined ahead (the common case): answered at once, without the copy of
             // the head and fields into the queue and back out.
             draining = true
-            handle(context, head, readingFields)
+            handle(context, head, fields)
             draining = false
             drain(context) // idles, or closes when quiescing, as after any answer
             return
         }
-        queue.append((head, readingFields))
+        queue.append((head, fields))
         let limit = services.config.limits.maxPipelinedRequests
         if queue.count > limit * 4 {
             // Far more read-ahead than allowed even with reading paused: an abusive client.

@@ -63,18 +63,6 @@ func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, 
     return (p.terminationStatus, data)
 }
 
-/// `run` on a Dispatch thread: the wait for a long command (an attack script that runs for
-/// seconds) then does not hold one of the few threads of Swift's cooperative pool, which every
-/// other test running in parallel needs to make progress.
-@discardableResult
-func runOffPool(_ executable: String, _ arguments: [String]) async throws -> (status: Int32, stdout: Data) {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async {
-            continuation.resume(with: Result { try run(executable, arguments) })
-        }
-    }
-}
-
 /// When a launched process ended, taken by Foundation when it reaps the child. A test's own
 /// polling loop runs on the cooperative pool, which blocking calls in parallel tests can hold for
 /// seconds: its clock says when the test noticed the exit, not when it happened.
