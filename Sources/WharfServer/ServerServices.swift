@@ -34,20 +34,42 @@ final class ServerServices: Sendable {
     }
 
     /// Metrics, access log and served-URL record for one answered request.
-    func recordRequest(head: HTTPRequestHead, reply: Reply, start: NIODeadline, remote: String, http: String) {
+    ///
+    /// - Parameter userAgent: the request's, when its fields kept it (HTTP/1.1 heads from the fast
+    ///   decoder carry no header lines); otherwise it is read from `head`.
+    func recordRequest(head: HTTPRequestHead, reply: Reply, start: NIODeadline, remote: String, http: String,
+                       userAgent: String? = nil) {
+        record(head, status: reply.status.code, route: reply.route, bodyBytes: reply.sendBody ? reply.bodyLength : 0,
+               start: start, remote: remote, http: http, userAgent: userAgent) {
+            (reply.fields.first { $0.0 == "Content-Encoding" }?.1 ?? "identity",
+             reply.fields.first { $0.0 == "Content-Type" }?.1 ?? "-")
+        }
+    }
+
+    /// The same record for a hot HTTP/1.1 hit: a full 200 of `variant`, answered without a ``Reply``.
+    func recordHit(head: HTTPRequestHead, variant v: PreparedVariant, start: NIODeadline, remote: String, userAgent: String?) {
+        record(head, status: 200, route: .static, bodyBytes: v.length, start: start, remote: remote, http: "HTTP/1.1",
+               userAgent: userAgent) {
+            (v.coding.rawValue, v.contentType)
+        }
+    }
+
+    /// - Parameter representation: the access log's content-coding and type, read only when it logs.
+    private func record(_ head: HTTPRequestHead, status: UInt, route: RouteKind, bodyBytes: Int, start: NIODeadline,
+                        remote: String, http: String, userAgent: String?,
+                        representation: () -> (encoding: String, type: String)) {
         let elapsed = (NIODeadline.now() - start).nanoseconds
-        let bytes = reply.sendBody ? reply.bodyLength : 0
-        metrics.record(route: reply.route, status: reply.status.code, bodyBytes: bytes, nanoseconds: elapsed)
-        if let served, head.method == .GET || head.method == .HEAD, Self.edgeCacheable(reply.status.code),
-           reply.route == .static || reply.route == .image {
+        metrics.record(route: route, status: status, bodyBytes: bodyBytes, nanoseconds: elapsed)
+        if let served, head.method == .GET || head.method == .HEAD, Self.edgeCacheable(status),
+           route == .static || route == .image {
             served.record(uri: head.uri, path: PurgeMatcher.decodedPath(head.uri))
         }
         guard let accessLog else { return }
+        let (encoding, type) = representation()
         accessLog.record(AccessRecord(
             time: Date().timeIntervalSince1970, remote: remote, method: head.method.rawValue, uri: head.uri,
-            version: http, status: reply.status.code, bytes: bytes, durationMicros: elapsed / 1000,
-            route: reply.route.rawValue, userAgent: head.headers.first(name: "user-agent") ?? "-",
-            encoding: reply.fields.first { $0.0 == "Content-Encoding" }?.1 ?? "identity",
-            type: reply.fields.first { $0.0 == "Content-Type" }?.1 ?? "-"))
+            version: http, status: status, bytes: bodyBytes, durationMicros: elapsed / 1000,
+            route: route.rawValue, userAgent: userAgent ?? head.headers.first(name: "user-agent") ?? "-",
+            encoding: encoding, type: type))
     }
 }

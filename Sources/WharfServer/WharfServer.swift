@@ -293,11 +293,13 @@ public final class WharfServer: Service, @unchecked Sendable {
         let decoder = HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop,
                                          limitConfiguration: decoderLimits)
         // NIO's decoder consumes as it parses; its buffer bound only bites if parsing stops with bytes queued.
-        try sync.addHandler(FastRequestDecoder(decoder, clock: clock, maxHeaderBytes: limits.maxHeaderBytes,
+        let handler = HTTP1Handler(services: services, clock: clock, isTLS: isTLS)
+        try sync.addHandler(FastRequestDecoder(decoder, clock: clock, sink: handler, keepsHeaders: false,
+                                               keepsUserAgent: services.accessLog != nil, maxHeaderBytes: limits.maxHeaderBytes,
                                                maxHeaderFieldBytes: limits.maxHeaderFieldBytes,
                                                maxHeaderCount: limits.maxHeaderCount,
                                                maximumBufferSize: max(1 << 20, 2 * limits.maxHeaderBytes)))
-        try sync.addHandler(HTTP1Handler(services: services, clock: clock, isTLS: isTLS))
+        try sync.addHandler(handler)
     }
 
     static func configureHTTP2(_ channel: any Channel, services: ServerServices) throws {

@@ -32,11 +32,12 @@ enum FuzzTargets {
 
     /// The HTTP/1 fast-path head parser, differentially: a head it accepts must be exactly the
     /// head NIO's decoder (llhttp) makes of the same bytes, a bodiless request complete at the
-    /// same byte, and the fields it collects while parsing those of the finished head. (What it
+    /// same byte, kept alive or not as llhttp says, and the fields it collects while parsing those
+    /// of the finished head. (What it
     /// does not accept goes to NIO's decoder as it is.)
     static func http1Head(_ input: [UInt8]) {
-        guard let (head, length, fieldsAgree) = FastHeadCheck.acceptedHead(input) else { return }
-        precondition(fieldsAgree, "fields collected while parsing differ from the head's")
+        guard let (head, length, fieldsAgree, keepAlive) = FastHeadCheck.acceptedHead(input) else { return }
+        precondition(fieldsAgree, "fields collected while parsing differ from the head's (or from the server mode's)")
         precondition(length <= input.count, "a head longer than the input")
         let channel = EmbeddedChannel(handler: ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
         defer { _ = try? channel.finish() }
@@ -51,6 +52,7 @@ enum FuzzTargets {
             preconditionFailure("NIO's decoder makes \(parts) of a head the fast path took as one bodiless request")
         }
         precondition(nioHead == head, "heads differ: fast \(head) NIO \(nioHead)")
+        precondition(keepAlive == nioHead.isKeepAlive, "keep-alive differs: fast \(keepAlive), llhttp \(nioHead.isKeepAlive)")
     }
 
     /// The path normaliser: an accepted target never leaves the root.

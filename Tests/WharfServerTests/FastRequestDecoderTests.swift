@@ -13,11 +13,13 @@ import Testing
         case error
     }
 
-    static func describe(_ part: HTTPServerRequestPart) -> String {
+    /// - Parameter keepAlive: what the server decides for a fast-path request (from its fields);
+    ///   for NIO's heads, llhttp's decision (`isKeepAlive`).
+    static func describe(_ part: HTTPServerRequestPart, keepAlive: Bool? = nil) -> String {
         switch part {
         case .head(let h):
             let fields = h.headers.map { "\($0.name)=\($0.value)" }.joined(separator: "|")
-            return "HEAD \(h.method.rawValue) \(h.uri) \(h.version.major).\(h.version.minor) keepalive=\(h.isKeepAlive) [\(fields)]"
+            return "HEAD \(h.method.rawValue) \(h.uri) \(h.version.major).\(h.version.minor) keepalive=\(keepAlive ?? h.isKeepAlive) [\(fields)]"
         case .body(let b): return "BODY \(b.readableBytes)"
         case .end: return "END"
         }
@@ -46,7 +48,8 @@ import Testing
                         case .request(let head, let fields):
                             // Collected while parsing: must equal what the head's fields give.
                             #expect(fields == RequestFields(head.headers))
-                            parts += [describe(.head(head)), describe(.end(nil))]
+                            #expect(fields.persistence != .undecided)
+                            parts += [describe(.head(head), keepAlive: fields.isKeepAlive(head)), describe(.end(nil))]
                         case .part(let p):
                             parts.append(describe(p))
                         }
@@ -68,6 +71,12 @@ import Testing
         "GET /x HTTP/1.0\r\n\r\n",
         "GET /x HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
         "GET /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        // Connection lists as NIO's isKeepAlive reads them: close wins, a second member makes it close.
+        "GET /x HTTP/1.1\r\nHost: x\r\nConnection: keep-alive, close\r\n\r\n",
+        "GET /x HTTP/1.0\r\nConnection: Keep-Alive\r\nconnection: keep-alive\r\n\r\n",
+        "GET /x HTTP/1.0\r\nConnection: \t KEEP-ALIVE \t,,\r\n\r\n",
+        "GET /x HTTP/1.1\r\nHost: x\r\nConnection: te, close-ish, keep-alive\r\n\r\n",
+        "GET /x HTTP/1.0\r\nConnection: keep-alive,\u{301}close\r\n\r\n",
         "GET /x HTTP/1.1\r\nHost:x\r\nX-A:  spaced value  \r\nX-B:\t\ttab\t\r\nX-Empty:\r\n\r\n",
         "GET /x HTTP/1.1\r\nHost: x\r\nAccept: a\r\nAccept: b\r\n\r\n",
         "GET /x HTTP/1.1\r\nHost: x\r\nX-Utf8: caf\u{e9}\r\n\r\n",
@@ -108,6 +117,28 @@ import Testing
         for cut in 1..<bytes.count {
             let chunks = [Array(bytes[..<cut]), Array(bytes[cut...])]
             #expect(Self.run(chunks, fast: true) == Self.run(chunks, fast: false), "split at \(cut)")
+        }
+    }
+
+    /// The server's decoder keeps no header lines: it must take the same requests, with the same fields.
+    @Test(arguments: corpus)
+    func serverModeTakesTheSameRequestsWithTheSameFields(request: String) {
+        let bytes = Array(request.utf8)
+        var kept = RequestFields()
+        var bare = RequestFields()
+        let a = FastRequestDecoder.parse(bytes, maxHeaderBytes: 8192, maxHeaderFieldBytes: 4096, maxHeaderCount: 32,
+                                         keepingHeaders: true, into: &kept)
+        let b = FastRequestDecoder.parse(bytes, maxHeaderBytes: 8192, maxHeaderFieldBytes: 4096, maxHeaderCount: 32,
+                                         keepingHeaders: false, into: &bare)
+        switch (a, b) {
+        case (.request(let h1, let l1), .request(let h2, let l2)):
+            #expect(h1.method == h2.method && h1.uri == h2.uri && h1.version == h2.version && l1 == l2)
+            #expect(h2.headers.isEmpty)
+            #expect(kept == bare)
+        case (.incomplete, .incomplete), (.unsupported, .unsupported):
+            break
+        default:
+            Issue.record("kept: \(a), server mode: \(b)")
         }
     }
 

@@ -5,12 +5,24 @@ import NIOHTTP1
 @_spi(Fuzzing) public enum FastHeadCheck {
     /// The head the fast path takes from the start of `bytes` and its length in bytes, or nil when
     /// it waits for more or leaves the bytes to NIO's decoder; `fieldsAgree` tells whether the
-    /// fields collected while parsing equal those collected from the finished head.
+    /// fields collected while parsing equal those collected from the finished head and decide
+    /// keep-alive themselves, and whether the server's mode (no header lines kept) takes the same
+    /// request with the same fields; `keepAlive` is what the server decides from them.
     public static func acceptedHead(_ bytes: [UInt8], maxHeaderBytes: Int = 8192, maxHeaderFieldBytes: Int = 4096,
-                                    maxHeaderCount: Int = 32) -> (head: HTTPRequestHead, length: Int, fieldsAgree: Bool)? {
-        guard case .request(let head, let fields, let length) = FastRequestDecoder.parse(
-            bytes, maxHeaderBytes: maxHeaderBytes, maxHeaderFieldBytes: maxHeaderFieldBytes, maxHeaderCount: maxHeaderCount)
+                                    maxHeaderCount: Int = 32) -> (head: HTTPRequestHead, length: Int, fieldsAgree: Bool,
+                                                                keepAlive: Bool)? {
+        var fields = RequestFields()
+        guard case .request(let head, let length) = FastRequestDecoder.parse(
+            bytes, maxHeaderBytes: maxHeaderBytes, maxHeaderFieldBytes: maxHeaderFieldBytes, maxHeaderCount: maxHeaderCount,
+            into: &fields)
         else { return nil }
-        return (head, length, fields == RequestFields(head.headers))
+        // The server's own mode, without header lines, must take the same request with the same fields.
+        var serverFields = RequestFields()
+        guard case .request(let bare, length) = FastRequestDecoder.parse(
+            bytes, maxHeaderBytes: maxHeaderBytes, maxHeaderFieldBytes: maxHeaderFieldBytes, maxHeaderCount: maxHeaderCount,
+            keepingHeaders: false, into: &serverFields),
+            bare.method == head.method, bare.uri == head.uri, bare.version == head.version, serverFields == fields
+        else { return (head, length, false, fields.isKeepAlive(head)) }
+        return (head, length, fields == RequestFields(head.headers) && fields.persistence != .undecided, fields.isKeepAlive(head))
     }
 }

@@ -11,6 +11,10 @@ import WharfHTTP
 /// differently: it just skips llhttp's callbacks and `ByteToMessageHandler`'s buffering on the hot
 /// path, where a read holds one whole request. It also tells the connection clock when request
 /// bytes arrive (header-read deadline).
+///
+/// A whole request goes to the connection handler (`sink`) by a direct call, not as a pipeline
+/// message: a message is boxed into `NIOAny`, cast back and copied out field by field, which cost
+/// more than the parse itself. Without a sink (unit tests), it is fired down the pipeline.
 final class FastRequestDecoder: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = HTTP1Input
@@ -26,15 +30,35 @@ final class FastRequestDecoder: ChannelInboundHandler, RemovableChannelHandler {
     private var pending: ByteBuffer?
     /// Once set, every byte goes to NIO's decoder, behind this handler.
     private(set) var delegating = false
+    /// The connection handler, which is handed whole requests directly (it sits right behind this
+    /// handler, on the same event loop).
+    private let sink: HTTP1Handler?
+    /// The peer's address, set on every request's fields (the per-client transform limit's key).
+    private var client: SocketAddress?
+    /// Whether heads carry their header lines (see ``parse(_:maxHeaderBytes:maxHeaderFieldBytes:maxHeaderCount:keepingHeaders:into:)``).
+    private let keepsHeaders: Bool
+    /// Whether fields keep the `User-Agent` (for the access log).
+    private let keepsUserAgent: Bool
 
-    init(_ inner: HTTPRequestDecoder, clock: ConnectionClock?, maxHeaderBytes: Int, maxHeaderFieldBytes: Int,
-         maxHeaderCount: Int, maximumBufferSize: Int = 1 << 20) {
+    /// - Parameters:
+    ///   - sink: the connection handler; nil fires requests down the pipeline as ``HTTP1Input``.
+    ///   - keepsHeaders: false for the server, whose handler reads only the collected fields.
+    init(_ inner: HTTPRequestDecoder, clock: ConnectionClock?, sink: HTTP1Handler? = nil, keepsHeaders: Bool = true,
+         keepsUserAgent: Bool = false, maxHeaderBytes: Int, maxHeaderFieldBytes: Int, maxHeaderCount: Int,
+         maximumBufferSize: Int = 1 << 20) {
         self.inner = inner
         self.clock = clock
+        self.sink = sink
+        self.keepsHeaders = keepsHeaders
+        self.keepsUserAgent = keepsUserAgent
         self.maxHeaderBytes = maxHeaderBytes
         self.maxHeaderFieldBytes = maxHeaderFieldBytes
         self.maxHeaderCount = maxHeaderCount
         self.maximumBufferSize = maximumBufferSize
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        client = context.channel.remoteAddress
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -50,8 +74,14 @@ final class FastRequestDecoder: ChannelInboundHandler, RemovableChannelHandler {
             buffer = head
         }
         while buffer.readableBytes > 0 {
-            switch Self.parse(buffer.readableBytesView, maxHeaderBytes: maxHeaderBytes,
-                              maxHeaderFieldBytes: maxHeaderFieldBytes, maxHeaderCount: maxHeaderCount) {
+            var fields = RequestFields(keepingUserAgent: keepsUserAgent)
+            // Parsed from the raw bytes: a `ByteBufferView` retains and releases its storage at
+            // every slice taken of it.
+            let parsed = buffer.withUnsafeReadableBytes {
+                Self.parse($0, maxHeaderBytes: maxHeaderBytes, maxHeaderFieldBytes: maxHeaderFieldBytes,
+                           maxHeaderCount: maxHeaderCount, keepingHeaders: keepsHeaders, into: &fields)
+            }
+            switch parsed {
             case .incomplete:
                 // A head longer than the limit is NIO's to refuse (its limits, its error).
                 guard buffer.readableBytes <= maxHeaderBytes else { return delegate(context, buffer) }
@@ -60,9 +90,14 @@ final class FastRequestDecoder: ChannelInboundHandler, RemovableChannelHandler {
                 return
             case .unsupported:
                 return delegate(context, buffer)
-            case .request(let head, let fields, let length):
+            case .request(let head, let length):
                 buffer.moveReaderIndex(forwardBy: length)
-                context.fireChannelRead(wrapInboundOut(.request(head, fields)))
+                fields.client = client
+                if let sink {
+                    sink.received(head, fields)
+                } else {
+                    context.fireChannelRead(wrapInboundOut(.request(head, fields)))
+                }
             }
         }
     }
@@ -85,12 +120,18 @@ final class FastRequestDecoder: ChannelInboundHandler, RemovableChannelHandler {
     enum Parsed {
         case incomplete
         case unsupported
-        case request(HTTPRequestHead, RequestFields, length: Int)
+        case request(HTTPRequestHead, length: Int)
     }
 
-    /// Parses one request head at the start of `bytes`.
+    /// Parses one request head at the start of `bytes`, collecting its fields into `fields`.
+    ///
+    /// - Parameter keepingHeaders: whether the head carries its header lines. Nothing on the
+    ///   HTTP/1.1 path reads them (the fields hold what it needs), so the server's decoder skips
+    ///   building them; the differential tests and fuzz target keep them, to compare with NIO's.
     static func parse<Bytes: RandomAccessCollection>(_ bytes: Bytes, maxHeaderBytes: Int, maxHeaderFieldBytes: Int,
-                                                    maxHeaderCount: Int) -> Parsed where Bytes.Element == UInt8, Bytes.Index == Int {
+                                                    maxHeaderCount: Int, keepingHeaders: Bool = true,
+                                                    into fields: inout RequestFields) -> Parsed
+    where Bytes.Element == UInt8, Bytes.Index == Int {
         let base = bytes.startIndex
         let n = bytes.count
         var i = base
@@ -128,9 +169,13 @@ final class FastRequestDecoder: ChannelInboundHandler, RemovableChannelHandler {
         let version: HTTPVersion = bytes[i + 7] == 0x31 ? .http1_1 : .http1_0
         i += 10
 
-        // Header lines, up to the empty line.
-        var fields: [(Int, Int, Int, Int)] = []   // name start/end, value start/end
-        fields.reserveCapacity(8)
+        // Header lines, up to the empty line. Each line is checked whole, then its field is
+        // collected (a head that turns out incomplete or unsupported is dropped, fields and all).
+        var headers: [(String, String)] = []
+        if keepingHeaders { headers.reserveCapacity(8) }
+        var count = 0
+        var sawContentLength = false
+        var sawConnection = false
         while true {
             if i - base > maxHeaderBytes { return .unsupported }
             guard i + 1 < end else { return .incomplete }
@@ -162,34 +207,35 @@ final class FastRequestDecoder: ChannelInboundHandler, RemovableChannelHandler {
             guard bytes[i + 1] == 0x0A else { return .unsupported }
             i += 2
             if i - lineStart > maxHeaderFieldBytes { return .unsupported }
-            fields.append((lineStart, nameEnd, valueStart, valueEnd))
-            if fields.count > maxHeaderCount { return .unsupported }
-        }
+            count += 1
+            if count > maxHeaderCount { return .unsupported }
 
-        var headers: [(String, String)] = []
-        headers.reserveCapacity(fields.count)
-        var collected = RequestFields()
-        var sawContentLength = false
-        for (ns, ne, vs, ve) in fields {
-            let name = string(bytes, ns, ne)
+            let name = bytes[lineStart..<nameEnd]
             // Bodies and protocol switches take NIO's path, which frames them.
-            switch ne - ns {
-            case 14 where ASCIICaseless.equals(bytes[ns..<ne], "content-length"):
+            switch nameEnd - lineStart {
+            case 14 where ASCIICaseless.equals(name, "content-length"):
                 // One `Content-Length: 0` only: llhttp refuses a repeated field even when the
                 // values agree (found by the http1-head fuzz target).
-                guard !sawContentLength, ve - vs == 1, bytes[vs] == 0x30 else { return .unsupported }
+                guard !sawContentLength, valueEnd - valueStart == 1, bytes[valueStart] == 0x30 else { return .unsupported }
                 sawContentLength = true
-            case 17 where ASCIICaseless.equals(bytes[ns..<ne], "transfer-encoding"): return .unsupported
-            case 7 where ASCIICaseless.equals(bytes[ns..<ne], "upgrade"): return .unsupported
+            case 17 where ASCIICaseless.equals(name, "transfer-encoding"): return .unsupported
+            case 7 where ASCIICaseless.equals(name, "upgrade"): return .unsupported
+            case 10 where ASCIICaseless.equals(name, "connection"):
+                // One plain `close` or `keep-alive`, which every reading agrees on; lists, repeats
+                // and odd spacing are llhttp's to read (see `RequestFields.Persistence`).
+                let value = bytes[valueStart..<valueEnd]
+                guard !sawConnection, ASCIICaseless.equals(value, "keep-alive") || ASCIICaseless.equals(value, "close")
+                else { return .unsupported }
+                sawConnection = true
             default: break
             }
-            let value = string(bytes, vs, ve)
-            collected.take(name: name, value: value)
-            headers.append((name, value))
+            // A value becomes a String only when its field is one the server reads.
+            fields.take(name: name) { string(bytes, valueStart, valueEnd) }
+            if keepingHeaders { headers.append((string(bytes, lineStart, nameEnd), string(bytes, valueStart, valueEnd))) }
         }
         let uri = string(bytes, targetStart, targetEnd)
         let head = HTTPRequestHead(version: version, method: method, uri: uri, headers: HTTPHeaders(headers))
-        return .request(head, collected, length: i - base)
+        return .request(head, length: i - base)
     }
 
     @inline(__always)

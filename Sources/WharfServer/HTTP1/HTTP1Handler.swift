@@ -33,6 +33,8 @@ final class HTTP1Handler: ChannelInboundHandler {
     private var remote: String = "-"
     /// Read once: the key of the per-client transform limit.
     private var client: SocketAddress?
+    /// This handler's context, for requests the fast decoder hands over by a direct call.
+    private var context: ChannelHandlerContext?
     /// The channel as a socket, for setting `TCP_CORK` (nil when it is not one, e.g. in tests).
     private var socketOptions: (any SocketOptionProvider)?
     private var table: TableCache
@@ -53,6 +55,7 @@ final class HTTP1Handler: ChannelInboundHandler {
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
         dates = DateCache.current
         client = context.channel.remoteAddress
         socketOptions = context.channel as? any SocketOptionProvider
@@ -88,19 +91,26 @@ final class HTTP1Handler: ChannelInboundHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
         clock.detach()
+    }
+
+    /// A whole request from ``FastRequestDecoder`` (its fields carry the client): checked and
+    /// answered without a stop in `reading`.
+    func received(_ head: HTTPRequestHead, _ fields: RequestFields) {
+        guard let context, !closing, !ignoringInput else { return }
+        if admits(context, head, fields) { answer(context, head, fields) }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !closing, !ignoringInput else { return }
         switch unwrapInboundIn(data) {
-        case .request(let head, var fields):
-            // Whole already: checked and answered without a stop in `reading`.
-            fields.client = client
-            if admits(context, head, fields) { answer(context, head, fields) }
+        case .request(let head, let fields):
+            // From a decoder without a sink (as in unit tests).
+            received(head, fields)
         case .part(.head(let head)):
             reading = head
-            readingFields = RequestFields(head.headers)
+            readingFields = RequestFields(head.headers, keepingUserAgent: services.accessLog != nil)
             readingFields.client = client
             _ = admits(context, head, readingFields)
         case .part(.body):
@@ -134,11 +144,13 @@ final class HTTP1Handler: ChannelInboundHandler {
             // chunk-size trick can make the bytes after it count as a request.
             var last = head
             last.headers.replaceOrAdd(name: "Connection", value: "close")
+            var lastFields = fields
+            lastFields.persistence = .close
             reading = nil
             ignoringInput = true
             _ = context.channel.setOption(ChannelOptions.autoRead, value: false)
             clock.headComplete()
-            queue.append((last, fields))
+            queue.append((last, lastFields))
             drain(context)
             return false
         }
@@ -232,10 +244,17 @@ final class HTTP1Handler: ChannelInboundHandler {
     private func handle(_ context: ChannelHandlerContext, _ head: HTTPRequestHead, _ fields: RequestFields) {
         let start = NIODeadline.now()
         requestsServed &+= 1
-        let keepAlive = head.isKeepAlive && !quiescing
-        switch services.responder.respond(head, fields, table: table.current(), on: context.eventLoop) {
+        let keepAlive = fields.isKeepAlive(head) && !quiescing
+        let table = self.table.current()
+        if keepAlive, let v = services.responder.hotVariant(head, fields, table: table) {
+            // The hot path: a 200 from memory is its variant's prebuilt bytes, with no reply built.
+            writeMemory200(context, v)
+            services.recordHit(head: head, variant: v, start: start, remote: remote, userAgent: fields.userAgent)
+            return
+        }
+        switch services.responder.respond(head, fields, table: table, on: context.eventLoop) {
         case .ready(let reply):
-            send(context, head, reply, keepAlive: keepAlive, start: start)
+            send(context, head, reply, keepAlive: keepAlive, start: start, userAgent: fields.userAgent)
         case .pending(let future):
             busy = true
             let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
@@ -248,7 +267,7 @@ final class HTTP1Handler: ChannelInboundHandler {
                 case .success(let r): reply = r
                 case .failure: reply = .text(.internalServerError, "internal error")
                 }
-                handler.send(context, head, reply, keepAlive: keepAlive, start: start)
+                handler.send(context, head, reply, keepAlive: keepAlive, start: start, userAgent: fields.userAgent)
                 handler.drain(context)
             }
         }
@@ -256,13 +275,15 @@ final class HTTP1Handler: ChannelInboundHandler {
 
     /// Writes a reply. A body that fails half-way (its headers already sent) closes the
     /// connection: the client must not read the next response as the rest of this one.
-    private func send(_ context: ChannelHandlerContext, _ head: HTTPRequestHead, _ reply: Reply, keepAlive: Bool, start: NIODeadline) {
+    private func send(_ context: ChannelHandlerContext, _ head: HTTPRequestHead, _ reply: Reply, keepAlive: Bool, start: NIODeadline,
+                      userAgent: String?) {
         let close = reply.close || !keepAlive
         let streamsFile = reply.sendBody && reply.body.contains { if case .file = $0 { return true } else { return false } }
         // Completion is tracked only where something waits for it (closing, streaming a file);
         // a prebuilt response is fire-and-forget.
         let done = write(context, head, reply, close: close, track: close || streamsFile)
-        services.recordRequest(head: head, reply: reply, start: start, remote: remote, http: head.version.minor == 0 ? "HTTP/1.0" : "HTTP/1.1")
+        services.recordRequest(head: head, reply: reply, start: start, remote: remote, http: head.version.minor == 0 ? "HTTP/1.0" : "HTTP/1.1",
+                               userAgent: userAgent)
         if close {
             closing = true
             clock.sending() // a client that never reads the last response is still cut off
@@ -315,8 +336,8 @@ final class HTTP1Handler: ChannelInboundHandler {
     private func write(_ context: ChannelHandlerContext, _ head: HTTPRequestHead, _ reply: Reply, close: Bool,
                        track: Bool = true) -> EventLoopFuture<Void>? {
         let code = reply.status.code
-        if !close, !track, head.version.minor >= 1, let v = reply.variant, let whole = dates.whole200(v) {
-            context.writeAndFlush(wrapOutboundOut(.byteBuffer(whole)), promise: nil)
+        if !close, !track, head.version.minor >= 1, let v = reply.variant {
+            writeMemory200(context, v)
             return nil
         }
         if let prebuilt = reply.prebuilt, !close, head.version.minor >= 1, let prefix = dates.prefix(for: code) {
@@ -356,6 +377,17 @@ final class HTTP1Handler: ChannelInboundHandler {
             return p.futureResult
         }
         return writeBody(context, reply.body)
+    }
+
+    /// A full 200 of an in-memory variant on a connection that stays open: one cached buffer for
+    /// small ones, the status-and-Date prefix and the variant's prebuilt response for the others.
+    private func writeMemory200(_ context: ChannelHandlerContext, _ v: PreparedVariant) {
+        if let whole = dates.whole200(v) {
+            context.writeAndFlush(wrapOutboundOut(.byteBuffer(whole)), promise: nil)
+            return
+        }
+        context.write(wrapOutboundOut(.byteBuffer(dates.prefix200)), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.byteBuffer(v.http1Full200)), promise: nil)
     }
 
     private func writeBody(_ context: ChannelHandlerContext, _ segments: [BodySegment]) -> EventLoopFuture<Void> {

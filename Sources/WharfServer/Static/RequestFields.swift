@@ -22,47 +22,92 @@ struct RequestFields: Equatable {
     var hasUpgrade = false
     /// A `Connection` list naming `upgrade`.
     var connectionUpgrade = false
+    /// What the `Connection` lists say of persistence.
+    var persistence = Persistence.unspecified
     /// The client's address (set by the connection handler, not from a header): the key of the
     /// per-client transform limit.
     var client: SocketAddress?
+    /// The first `User-Agent`, kept only when asked (for the access log): browsers send long ones,
+    /// and keeping one costs an allocation per request.
+    var userAgent: String?
+    /// Whether `userAgent` is kept.
+    let keepingUserAgent: Bool
 
     /// `Upgrade` with `Connection: upgrade`: a protocol switch, which Wharf does not do.
     var isUpgrade: Bool { hasUpgrade && connectionUpgrade }
 
-    init() {}
-
-    init(_ headers: HTTPHeaders) {
-        for (name, value) in headers { take(name: name, value: value) }
+    /// What `Connection` says of persistence. Decided here only for one field of exactly `close`
+    /// or `keep-alive`, which every reading agrees on; anything else is left to the decoder that
+    /// framed the request (llhttp's flags, which NIO's `HTTPHeaders.isKeepAlive` does not follow
+    /// for repeated or odd members). The fast decoder hands such requests to NIO's decoder.
+    enum Persistence: Equatable {
+        case unspecified, keepAlive, close
+        /// Ask the head (`HTTPRequestHead.isKeepAlive`).
+        case undecided
     }
 
-    /// Records one header field (the decoders call this as they parse, so that the fields are
-    /// collected without a second pass).
+    /// Whether the connection stays open after this request: `HTTPRequestHead.isKeepAlive`
+    /// without its walk over the headers, for the requests the fields decide.
+    func isKeepAlive(_ head: HTTPRequestHead) -> Bool {
+        switch persistence {
+        case .unspecified: head.version.major == 1 && head.version.minor >= 1
+        case .keepAlive: true
+        case .close: false
+        case .undecided: head.isKeepAlive
+        }
+    }
+
+    init(keepingUserAgent: Bool = false) {
+        self.keepingUserAgent = keepingUserAgent
+    }
+
+    init(_ headers: HTTPHeaders, keepingUserAgent: Bool = false) {
+        self.keepingUserAgent = keepingUserAgent
+        for (name, value) in headers { take(name: name.utf8) { value } }
+    }
+
+    /// Records one header field (the fast decoder calls this as it parses, so that the fields are
+    /// collected without a second pass). `value` is called only for a field read here, so the
+    /// decoder makes Strings of those values alone.
     @inline(__always)
-    mutating func take(name: String, value: String) {
-        let n = name.utf8
+    mutating func take<Name: Collection>(name n: Name, value: () -> String) where Name.Element == UInt8 {
         switch n.count {
         case 4 where ASCIICaseless.equals(n, "host"): hostCount += 1
-        case 5 where ASCIICaseless.equals(n, "range"): Self.add(&range, value)
-        case 6 where ASCIICaseless.equals(n, "accept"): Self.add(&accept, value)
+        case 5 where ASCIICaseless.equals(n, "range"): Self.add(&range, value())
+        case 6 where ASCIICaseless.equals(n, "accept"): Self.add(&accept, value())
         case 7 where ASCIICaseless.equals(n, "upgrade"): hasUpgrade = true
-        case 8 where ASCIICaseless.equals(n, "if-match"): Self.add(&ifMatch, value)
-        case 8 where ASCIICaseless.equals(n, "if-range"): Self.add(&ifRange, value)
-        case 10 where ASCIICaseless.equals(n, "connection"):
-            if value.split(separator: ",").contains(where: { ASCIICaseless.equals(Self.trimmed($0).utf8, "upgrade") }) {
-                connectionUpgrade = true
-            }
-        case 13 where ASCIICaseless.equals(n, "if-none-match"): Self.add(&ifNoneMatch, value)
-        case 14 where ASCIICaseless.equals(n, "content-length"): if value != "0" { hasBody = true }
-        case 15 where ASCIICaseless.equals(n, "accept-encoding"): Self.add(&acceptEncoding, value)
-        case 17 where ASCIICaseless.equals(n, "if-modified-since"): Self.add(&ifModifiedSince, value)
+        case 8 where ASCIICaseless.equals(n, "if-match"): Self.add(&ifMatch, value())
+        case 8 where ASCIICaseless.equals(n, "if-range"): Self.add(&ifRange, value())
+        case 10 where ASCIICaseless.equals(n, "connection"): readConnection(value())
+        case 10 where ASCIICaseless.equals(n, "user-agent"): if keepingUserAgent && userAgent == nil { userAgent = value() }
+        case 13 where ASCIICaseless.equals(n, "if-none-match"): Self.add(&ifNoneMatch, value())
+        case 14 where ASCIICaseless.equals(n, "content-length"): if value() != "0" { hasBody = true }
+        case 15 where ASCIICaseless.equals(n, "accept-encoding"): Self.add(&acceptEncoding, value())
+        case 17 where ASCIICaseless.equals(n, "if-modified-since"): Self.add(&ifModifiedSince, value())
         case 17 where ASCIICaseless.equals(n, "transfer-encoding"): hasBody = true
-        case 19 where ASCIICaseless.equals(n, "if-unmodified-since"): Self.add(&ifUnmodifiedSince, value)
+        case 19 where ASCIICaseless.equals(n, "if-unmodified-since"): Self.add(&ifUnmodifiedSince, value())
         default: break
         }
     }
 
     var hasPreconditions: Bool {
         ifMatch != nil || ifNoneMatch != nil || ifModifiedSince != nil || ifUnmodifiedSince != nil || ifRange != nil
+    }
+
+    /// One `Connection` field: `upgrade` among its members, and persistence (see ``Persistence``).
+    private mutating func readConnection(_ value: String) {
+        if persistence == .unspecified, ASCIICaseless.equals(value.utf8, "keep-alive") {
+            persistence = .keepAlive
+            return
+        }
+        if persistence == .unspecified, ASCIICaseless.equals(value.utf8, "close") {
+            persistence = .close
+            return
+        }
+        persistence = .undecided
+        if value.split(separator: ",").contains(where: { ASCIICaseless.equals(Self.trimmed($0).utf8, "upgrade") }) {
+            connectionUpgrade = true
+        }
     }
 
     /// A list member without the optional whitespace around it.

@@ -104,6 +104,46 @@ final class StaticResponder: Sendable {
         return .ready(notFound(table, path: target.path, isHead: isHead))
     }
 
+    /// The hot case, answered without a ``Reply``: a `GET` over HTTP/1.1 for a known path (not an
+    /// image the transform pipeline may take, not percent-encoded), without conditions or ranges,
+    /// whose negotiated representation is held in memory. Returns that representation, counted in
+    /// the metrics as ``respond(_:_:table:on:)`` counts it, or nil for every other request, which
+    /// `respond` answers. Where it returns a variant, `respond` answers a 200 of that same variant
+    /// (a test holds the two to it): the connection then writes the variant's prebuilt response.
+    func hotVariant(_ head: HTTPRequestHead, _ fields: RequestFields, table: StaticSite.Table) -> PreparedVariant? {
+        guard head.method == .GET, head.version.major == 1, head.version.minor == 1, fields.hostCount == 1,
+              fields.range == nil, !fields.hasPreconditions else { return nil }
+        // The path part as `respond` looks it up raw: only when decoding could not change it.
+        let uri = head.uri
+        var query: String.Index?
+        for i in uri.utf8.indices {
+            let b = uri.utf8[i]
+            if b == UInt8(ascii: "?") {
+                query = i
+                break
+            }
+            if b == UInt8(ascii: "%") || b == UInt8(ascii: "\\") || b >= 0x7F { return nil }
+        }
+        guard let asset = table.assets[query.map { String(uri[..<$0]) } ?? uri],
+              asset.imageFormat == nil || images == nil else { return nil }
+        let coding: ContentCoding
+        if fields.acceptEncoding == nil && asset.br == nil && asset.gzip == nil && !asset.compressOnTheFly {
+            coding = .identity
+        } else {
+            guard let chosen = AcceptEncoding.parse(fields.acceptEncoding).select(from: asset.offered) else { return nil }
+            coding = chosen
+        }
+        if let v = asset.variant(coding) {
+            guard v.memoryBody != nil else { return nil }
+            metrics.memoryHits.increment()
+            return v
+        }
+        guard let v = compression.cached(asset, coding), v.memoryBody != nil else { return nil }
+        metrics.compressedHits.increment()
+        metrics.memoryHits.increment()
+        return v
+    }
+
     /// A transform (or a negotiated original), or nil when the query asks for none.
     private func image(_ images: ImageResponder, _ asset: PreparedAsset, source: ImageFormat, path: String, query: String?,
                        _ head: HTTPRequestHead, _ fields: RequestFields, isHead: Bool, on eventLoop: any EventLoop) -> Outcome? {

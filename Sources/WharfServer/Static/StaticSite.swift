@@ -50,13 +50,24 @@ final class PreparedAsset: Sendable {
 /// The routing table of the static site: URL path → prepared asset. Rebuilt from each catalog
 /// snapshot (reusing unchanged entries) and swapped whole.
 final class StaticSite: Sendable {
-    struct Table: Sendable {
+    /// A class, not a struct: connections hold it across requests (``TableCache``) and pass it
+    /// down per request, and a reference moves with one retain where a struct moved with five.
+    final class Table: Sendable {
         let generation: Int
         let assets: [String: PreparedAsset]
         let directories: Set<String>
         let notFound: PreparedAsset?
         /// The build id the prepared responses are tagged with.
         let buildID: String?
+
+        init(generation: Int, assets: [String: PreparedAsset], directories: Set<String>, notFound: PreparedAsset?,
+             buildID: String?) {
+            self.generation = generation
+            self.assets = assets
+            self.directories = directories
+            self.notFound = notFound
+            self.buildID = buildID
+        }
     }
 
     private let table: NIOLockedValueBox<Table>

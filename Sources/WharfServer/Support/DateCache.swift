@@ -58,6 +58,12 @@ final class DateCache {
         }
     }
 
+    /// The 200 status line and `Date` line.
+    var prefix200: ByteBuffer {
+        refresh()
+        return _prefix200
+    }
+
     /// One buffer holding the whole 200 response of a small in-memory variant, built at most once
     /// per second per thread; nil for large variants (for them, two writes cost nothing extra).
     func whole200(_ v: PreparedVariant) -> ByteBuffer? {

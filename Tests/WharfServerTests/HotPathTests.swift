@@ -1,0 +1,147 @@
+import Foundation
+import NIOCore
+import NIOEmbedded
+import NIOHTTP1
+import NIOPosix
+import Testing
+import WharfCompression
+@testable import WharfServer
+
+/// The HTTP/1.1 hot path (`StaticResponder.hotVariant`) answers without building a reply; for
+/// every request it takes, the general `respond` must answer a 200 of the very same prebuilt
+/// variant (so the bytes written are the same), and the requests it leaves must be left.
+@Suite(.serialized) struct HotPathTests {
+    static let css = StaticFlowTests.css
+    static let big = Array(repeating: UInt8(ascii: "a"), count: 100 * 1024)
+
+    static func site() throws -> [String: [UInt8]] {
+        var files = try StaticFlowTests.site()
+        files["plain.txt"] = Array(String(repeating: "plain text, no siblings\n", count: 40).utf8)
+        files["big.txt"] = big           // above cache.memory_max_file_bytes: streamed from disk
+        files["pic.png"] = Array(repeating: 0x11, count: 300)
+        files["caf\u{e9}.css"] = css
+        return files
+    }
+
+    /// A request as the fast decoder makes it (head and fields) from the request's text.
+    static func request(_ text: String) throws -> (HTTPRequestHead, RequestFields) {
+        var fields = RequestFields()
+        let parsed = FastRequestDecoder.parse(Array(text.utf8), maxHeaderBytes: 8192, maxHeaderFieldBytes: 4096,
+                                              maxHeaderCount: 32, keepingHeaders: false, into: &fields)
+        guard case .request(let head, _) = parsed else {
+            throw CancellationError()
+        }
+        return (head, fields)
+    }
+
+    static func get(_ target: String, _ extra: String = "", version: String = "1.1") -> String {
+        "GET \(target) HTTP/\(version)\r\nHost: x\r\n\(extra)\r\n"
+    }
+
+    /// Requests the hot path must take.
+    static let hot: [String] = [
+        get("/css/site.css"),
+        get("/css/site.css", "Accept-Encoding: br\r\n"),
+        get("/css/site.css", "Accept-Encoding: gzip, deflate\r\n"),
+        get("/css/site.css", "Accept-Encoding: br;q=0, gzip;q=0.5\r\n"),
+        get("/css/site.css?v=3", "Accept-Encoding: br\r\n"),
+        get("/css/site.css", "Accept-Encoding: br\r\nConnection: keep-alive\r\nUser-Agent: t\r\nAccept: */*\r\n"),
+        get("/"),
+        get("/docs/"),
+        get("/docs/index.html"),
+        get("/assets/app.3f2a9c1d7e.js"),
+        get("/plain.txt"),
+        get("/plain.txt", "Accept-Encoding: identity\r\n"),
+    ]
+
+    /// Requests it must leave to `respond`.
+    static let cold: [String] = [
+        "HEAD /css/site.css HTTP/1.1\r\nHost: x\r\n\r\n",
+        get("/css/site.css", version: "1.0"),
+        "GET /css/site.css HTTP/1.1\r\n\r\n",                                   // no Host
+        "GET /css/site.css HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n",
+        get("/css/site.css", "If-None-Match: \"x\"\r\n"),
+        get("/css/site.css", "If-Modified-Since: Mon, 30 Nov 2026 10:00:00 GMT\r\n"),
+        get("/css/site.css", "If-Match: *\r\n"),
+        get("/css/site.css", "Range: bytes=0-10\r\n"),
+        get("/css/site.css", "Accept-Encoding: br;q=0, gzip;q=0, identity;q=0\r\n"),  // 406
+        get("/css/%73ite.css"),                                                 // decodes to a hit
+        get("/caf%C3%A9.css"),
+        get("/css/site.css/"),
+        get("/css"),                                                            // 301
+        get("/missing.css"),
+        get("/.env"),
+        get("/big.txt"),                                                        // streamed
+        get("/pic.png"),                                                        // an image path
+        get("/img/photo.jpg"),
+        get("/assets/app.3f2a9c1d7e.js", "Accept-Encoding: gzip\r\n"),
+        get("/pic.png?w=10"),
+        get("/plain.txt", "Accept-Encoding: br\r\n"),                           // compressed on the fly, not yet
+    ]
+
+    @Test func hotRequestsGetTheSameVariantAsTheGeneralPath() async throws {
+        let s = try await TestServer(files: try Self.site())
+        defer { Task { await s.stop() } }
+        let responder = s.server.services.responder
+        let table = responder.site.current
+        let loop = EmbeddedEventLoop()
+        for text in Self.hot {
+            let (head, fields) = try Self.request(text)
+            let v = try #require(responder.hotVariant(head, fields, table: table), "not hot: \(text)")
+            guard case .ready(let reply) = responder.respond(head, fields, table: table, on: loop) else {
+                Issue.record("pending: \(text)")
+                continue
+            }
+            #expect(reply.status == .ok, "\(text)")
+            #expect(reply.variant === v, "another variant: \(text)")
+            #expect(reply.route == .static && reply.sendBody && !reply.close, "\(text)")
+        }
+        for text in Self.cold {
+            let (head, fields) = try Self.request(text)
+            #expect(responder.hotVariant(head, fields, table: table) == nil, "hot: \(text)")
+        }
+    }
+
+    /// Once a variant compressed on the fly is cached, it is hot too, and the same object.
+    @Test func compressedOnTheFlyVariantsTurnHotOnceCached() async throws {
+        let s = try await TestServer(files: try Self.site())
+        defer { Task { await s.stop() } }
+        let responder = s.server.services.responder
+        let table = responder.site.current
+        let (head, fields) = try Self.request(Self.get("/plain.txt", "Accept-Encoding: br\r\n"))
+        #expect(responder.hotVariant(head, fields, table: table) == nil)
+        let loop = s.server.group.next()
+        guard case .pending(let future) = responder.respond(head, fields, table: table, on: loop) else {
+            Issue.record("expected a compression")
+            return
+        }
+        let compressed = try await future.get()
+        #expect(compressed.fields.contains { $0.0 == "Content-Encoding" && $0.1 == "br" })
+        let v = try #require(responder.hotVariant(head, fields, table: table))
+        #expect(v.coding == .br)
+        guard case .ready(let again) = responder.respond(head, fields, table: table, on: loop) else {
+            Issue.record("not ready once cached")
+            return
+        }
+        #expect(again.variant === v)
+    }
+
+    /// Through the server: a hot GET and a HEAD of the same URL (the general path) send the same
+    /// header block, Date aside; the GET's body is the variant's bytes.
+    @Test func hotGetAndGeneralHeadSendTheSameHeaderBlock() async throws {
+        let s = try await TestServer(files: try Self.site())
+        defer { Task { await s.stop() } }
+        let client = try RawClient(port: s.port)
+        let (head, fields) = try Self.request(Self.get("/css/site.css", "Accept-Encoding: br\r\n"))
+        #expect(s.server.services.responder.hotVariant(head, fields, table: s.server.services.responder.site.current) != nil)
+        client.send(Self.get("/css/site.css", "Accept-Encoding: br\r\n"))
+        let get = try #require(client.readResponse())
+        client.send("HEAD /css/site.css HTTP/1.1\r\nHost: x\r\nAccept-Encoding: br\r\n\r\n")
+        let headOnly = try #require(client.readResponse(bodyless: true))
+        func withoutDate(_ text: String) -> [Substring] { text.split(separator: "\r\n").filter { !$0.hasPrefix("Date: ") } }
+        #expect(get.head.hasPrefix("HTTP/1.1 200 OK\r\nDate: "))
+        #expect(withoutDate(get.head) == withoutDate(headOnly.head))
+        #expect(get.head.contains("Content-Encoding: br\r\n"))
+        #expect(get.body == (try Brotli.compress(Self.css, quality: 11)))
+    }
+}
