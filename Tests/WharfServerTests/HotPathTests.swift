@@ -144,4 +144,51 @@ import WharfCompression
         #expect(get.head.contains("Content-Encoding: br\r\n"))
         #expect(get.body == (try Brotli.compress(Self.css, quality: 11)))
     }
+
+    struct Logged: Decodable, Equatable {
+        let uri: String
+        let status: String
+        let user_agent: String
+        let encoding: String
+        let type: String
+        let version: String
+    }
+
+    /// The access log has the same line for a hot hit as for the general path: the User-Agent from
+    /// the fields (the fast decoder keeps no header lines), the coding and type of the variant.
+    @Test func accessLogLinesOfHotAndGeneralRequests() async throws {
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("wharf-hot-\(UUID().uuidString).log")
+        defer { try? FileManager.default.removeItem(at: log) }
+        let s = try await TestServer(files: try Self.site()) { $0.accessLog = log.path }
+        let client = try RawClient(port: s.port)
+        let requests = [
+            Self.get("/css/site.css", "User-Agent: hot/1\r\nAccept-Encoding: gzip\r\n"),           // hot
+            "HEAD /css/site.css HTTP/1.1\r\nHost: x\r\nUser-Agent: head/1\r\nAccept-Encoding: gzip\r\n\r\n",
+            Self.get("/missing", "User-Agent: miss/1\r\n"),
+            Self.get("/css/site.css"),                                                               // hot, no User-Agent
+            // From here on the connection is NIO's decoder's.
+            Self.get("/css/site.css", "Connection: keep-alive, keep-alive\r\nUser-Agent: nio/1\r\n"),
+        ]
+        for (i, r) in requests.enumerated() {
+            client.send(r)
+            #expect(client.readResponse(bodyless: i == 1) != nil)
+        }
+        var lines: [Logged] = []
+        for _ in 0..<50 {
+            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            lines = text.split(separator: "\n").compactMap { try? JSONDecoder().decode(Logged.self, from: Data($0.utf8)) }
+            if lines.count >= requests.count { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        await s.stop()
+        let css = "text/css; charset=utf-8"
+        #expect(lines == [
+            Logged(uri: "/css/site.css", status: "200", user_agent: "hot/1", encoding: "gzip", type: css, version: "HTTP/1.1"),
+            Logged(uri: "/css/site.css", status: "200", user_agent: "head/1", encoding: "gzip", type: css, version: "HTTP/1.1"),
+            Logged(uri: "/missing", status: "404", user_agent: "miss/1", encoding: "identity", type: "text/plain; charset=utf-8",
+                   version: "HTTP/1.1"),
+            Logged(uri: "/css/site.css", status: "200", user_agent: "-", encoding: "identity", type: css, version: "HTTP/1.1"),
+            Logged(uri: "/css/site.css", status: "200", user_agent: "nio/1", encoding: "identity", type: css, version: "HTTP/1.1"),
+        ])
+    }
 }
