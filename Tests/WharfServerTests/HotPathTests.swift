@@ -26,9 +26,10 @@ import WharfCompression
     /// A request as the fast decoder makes it (head and fields) from the request's text.
     static func request(_ text: String) throws -> (HTTPRequestHead, RequestFields) {
         var fields = RequestFields()
+        var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "")
         let parsed = FastRequestDecoder.parse(Array(text.utf8), maxHeaderBytes: 8192, maxHeaderFieldBytes: 4096,
-                                              maxHeaderCount: 32, keepingHeaders: false, into: &fields)
-        guard case .request(let head, _) = parsed else {
+                                              maxHeaderCount: 32, keepingHeaders: false, into: &head, fields: &fields)
+        guard case .request = parsed else {
             throw CancellationError()
         }
         return (head, fields)

@@ -12,15 +12,17 @@ import NIOHTTP1
                                     maxHeaderCount: Int = 32) -> (head: HTTPRequestHead, length: Int, fieldsAgree: Bool,
                                                                 keepAlive: Bool)? {
         var fields = RequestFields()
-        guard case .request(let head, let length) = FastRequestDecoder.parse(
+        var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "")
+        guard case .request(let length) = FastRequestDecoder.parse(
             bytes, maxHeaderBytes: maxHeaderBytes, maxHeaderFieldBytes: maxHeaderFieldBytes, maxHeaderCount: maxHeaderCount,
-            into: &fields)
+            into: &head, fields: &fields)
         else { return nil }
         // The server's own mode, without header lines, must take the same request with the same fields.
         var serverFields = RequestFields()
-        guard case .request(let bare, length) = FastRequestDecoder.parse(
+        var bare = HTTPRequestHead(version: .http1_1, method: .GET, uri: "")
+        guard case .request(length) = FastRequestDecoder.parse(
             bytes, maxHeaderBytes: maxHeaderBytes, maxHeaderFieldBytes: maxHeaderFieldBytes, maxHeaderCount: maxHeaderCount,
-            keepingHeaders: false, into: &serverFields),
+            keepingHeaders: false, into: &bare, fields: &serverFields),
             bare.method == head.method, bare.uri == head.uri, bare.version == head.version, serverFields == fields
         else { return (head, length, false, fields.isKeepAlive(head)) }
         return (head, length, fields == RequestFields(head.headers) && fields.persistence != .undecided, fields.isKeepAlive(head))

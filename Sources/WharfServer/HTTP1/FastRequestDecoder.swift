@@ -39,6 +39,9 @@ final class FastRequestDecoder: ChannelInboundHandler, RemovableChannelHandler {
     private let keepsHeaders: Bool
     /// Whether fields keep the `User-Agent` (for the access log).
     private let keepsUserAgent: Bool
+    /// The head requests are parsed into: reused, so a request that is answered at once (nothing
+    /// keeps its head) costs no allocation of head storage.
+    private var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/")
 
     /// - Parameters:
     ///   - sink: the connection handler; nil fires requests down the pipeline as ``HTTP1Input``.
@@ -79,7 +82,7 @@ final class FastRequestDecoder: ChannelInboundHandler, RemovableChannelHandler {
             // every slice taken of it.
             let parsed = buffer.withUnsafeReadableBytes {
                 Self.parse($0, maxHeaderBytes: maxHeaderBytes, maxHeaderFieldBytes: maxHeaderFieldBytes,
-                           maxHeaderCount: maxHeaderCount, keepingHeaders: keepsHeaders, into: &fields)
+                           maxHeaderCount: maxHeaderCount, keepingHeaders: keepsHeaders, into: &head, fields: &fields)
             }
             switch parsed {
             case .incomplete:
@@ -90,7 +93,7 @@ final class FastRequestDecoder: ChannelInboundHandler, RemovableChannelHandler {
                 return
             case .unsupported:
                 return delegate(context, buffer)
-            case .request(let head, let length):
+            case .request(let length):
                 buffer.moveReaderIndex(forwardBy: length)
                 fields.client = client
                 if let sink {
@@ -120,17 +123,21 @@ final class FastRequestDecoder: ChannelInboundHandler, RemovableChannelHandler {
     enum Parsed {
         case incomplete
         case unsupported
-        case request(HTTPRequestHead, length: Int)
+        /// A whole head of `length` bytes, written into the `head` and `fields` passed.
+        case request(length: Int)
     }
 
-    /// Parses one request head at the start of `bytes`, collecting its fields into `fields`.
+    /// Parses one request head at the start of `bytes` into `head` (its method, version and
+    /// target; its header lines only when keeping them), collecting its fields into `fields`.
+    /// `head` is written field by field so that a caller can reuse one: its storage is copied only
+    /// when someone else still holds the last request's.
     ///
     /// - Parameter keepingHeaders: whether the head carries its header lines. Nothing on the
     ///   HTTP/1.1 path reads them (the fields hold what it needs), so the server's decoder skips
     ///   building them; the differential tests and fuzz target keep them, to compare with NIO's.
     static func parse<Bytes: RandomAccessCollection>(_ bytes: Bytes, maxHeaderBytes: Int, maxHeaderFieldBytes: Int,
                                                     maxHeaderCount: Int, keepingHeaders: Bool = true,
-                                                    into fields: inout RequestFields) -> Parsed
+                                                    into head: inout HTTPRequestHead, fields: inout RequestFields) -> Parsed
     where Bytes.Element == UInt8, Bytes.Index == Int {
         let base = bytes.startIndex
         let n = bytes.count
@@ -233,9 +240,11 @@ final class FastRequestDecoder: ChannelInboundHandler, RemovableChannelHandler {
             fields.take(name: name) { string(bytes, valueStart, valueEnd) }
             if keepingHeaders { headers.append((string(bytes, lineStart, nameEnd), string(bytes, valueStart, valueEnd))) }
         }
-        let uri = string(bytes, targetStart, targetEnd)
-        let head = HTTPRequestHead(version: version, method: method, uri: uri, headers: HTTPHeaders(headers))
-        return .request(head, length: i - base)
+        head.method = method
+        head.version = version
+        head.uri = string(bytes, targetStart, targetEnd)
+        if keepingHeaders { head.headers = HTTPHeaders(headers) }
+        return .request(length: i - base)
     }
 
     @inline(__always)

@@ -35,6 +35,9 @@ final class HTTP1Handler: ChannelInboundHandler {
     private var client: SocketAddress?
     /// This handler's context, for requests the fast decoder hands over by a direct call.
     private var context: ChannelHandlerContext?
+    /// The channel's writability, kept from its change events: asking the channel goes through the
+    /// pipeline and an existential per request.
+    private var writable = true
     /// The channel as a socket, for setting `TCP_CORK` (nil when it is not one, e.g. in tests).
     private var socketOptions: (any SocketOptionProvider)?
     private var table: TableCache
@@ -56,6 +59,7 @@ final class HTTP1Handler: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        writable = context.channel.isWritable
         dates = DateCache.current
         client = context.channel.remoteAddress
         socketOptions = context.channel as? any SocketOptionProvider
@@ -63,8 +67,10 @@ final class HTTP1Handler: ChannelInboundHandler {
             remote = addr.ipAddress ?? "-"
         }
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        clock.onTimeout = { [weak self] phase in
-            guard let self else { return }
+        // A strong capture, not `weak self`: the cycle (handler → clock → closure) is broken by
+        // `clock.detach()` in `handlerRemoved`, and a weak reference would move this handler's
+        // reference count to a side table, making every retain and release of it a slow one.
+        clock.onTimeout = { phase in
             let context = loopBound.value
             switch phase {
             case .idle:
@@ -160,7 +166,7 @@ final class HTTP1Handler: ChannelInboundHandler {
 
     /// A complete request: answered now, or queued behind the ones in front.
     private func answer(_ context: ChannelHandlerContext, _ head: HTTPRequestHead, _ fields: RequestFields) {
-        if queue.isEmpty, !busy, !draining, context.channel.isWritable {
+        if queue.isEmpty, !busy, !draining, writable {
             // Nothing pipelined ahead (the common case): answered at once, without the copy of
             // the head and fields into the queue and back out.
             draining = true
@@ -186,7 +192,8 @@ final class HTTP1Handler: ChannelInboundHandler {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable {
+        writable = context.channel.isWritable
+        if writable {
             if clock.phase == .sending { clock.headComplete() }
             drain(context)
         }
@@ -200,7 +207,7 @@ final class HTTP1Handler: ChannelInboundHandler {
         draining = true
         defer { draining = false }
         while !busy, !closing, let (head, fields) = queue.first {
-            guard context.channel.isWritable else {
+            guard writable else {
                 // The client is not reading: hold further requests, and close if it stays so.
                 clock.sending()
                 return

@@ -9,7 +9,9 @@ final class ServerMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
     private let requests: [[CoreMetrics.Counter]]   // [route][status class 1...5]
     private let bytes: [CoreMetrics.Counter]
-    private let latency: CoreMetrics.Timer
+    /// Swift-prometheus' histogram itself, not through a `CoreMetrics.Timer`: recorded per request,
+    /// and the Timer adds an existential call and a conversion.
+    private let latency: DurationHistogram
     let memoryHits: CoreMetrics.Counter
     let diskHits: CoreMetrics.Counter
     let compressedHits: CoreMetrics.Counter
@@ -59,7 +61,8 @@ final class ServerMetrics: Sendable {
         bytes = RouteKind.allCases.map { route in
             Counter(label: "wharf_http_response_body_bytes_total", dimensions: [("route", route.rawValue)], factory: factory)
         }
-        latency = Timer(label: "wharf_http_request_duration_seconds", dimensions: [], factory: factory)
+        latency = registry.makeDurationHistogram(name: "wharf_http_request_duration_seconds",
+                                                  buckets: factory.defaultDurationHistogramBuckets)
         // Full 200s by where the body came from: the in-memory cache or a file streamed from disk.
         memoryHits = Counter(label: "wharf_static_full_responses_total", dimensions: [("source", "memory")], factory: factory)
         diskHits = Counter(label: "wharf_static_full_responses_total", dimensions: [("source", "disk")], factory: factory)
@@ -100,7 +103,7 @@ final class ServerMetrics: Sendable {
         let cls = min(max(Int(status / 100), 1), 5) - 1
         requests[r][cls].increment()
         if bodyBytes > 0 { bytes[r].increment(by: bodyBytes) }
-        latency.recordNanoseconds(nanoseconds)
+        latency.record(.nanoseconds(nanoseconds))
     }
 
     /// Prometheus text exposition.
