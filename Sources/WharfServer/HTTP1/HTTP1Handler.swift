@@ -43,8 +43,8 @@ final class HTTP1Handler: ChannelInboundHandler {
     private var table: TableCache
     /// The event loop's date cache (a handler never changes threads).
     private var dates: DateCache!
-    /// The end of the last response written, for closing or idling only once it has been sent.
-    private var lastWrite: EventLoopFuture<Void>?
+    /// A tracked response (a file) is still being sent: the connection idles once it has left.
+    private var sendingTracked = false
     private var requestsServed = 0
     private var draining = false
     /// A request with a body was queued as the connection's last: nothing after its head is read.
@@ -229,21 +229,12 @@ final class HTTP1Handler: ChannelInboundHandler {
 
     /// The idle clock starts once tracked responses (files) have left, and at once for prebuilt
     /// ones (nginx's send_timeout semantics: a client that does not read is cut after idle_timeout).
+    /// (For a tracked response still in flight, the callback `send` registered starts it.)
     private func goIdle(_ context: ChannelHandlerContext) {
-        guard let pending = lastWrite else {
+        if sendingTracked {
+            clock.sending()
+        } else {
             clock.enterIdle()
-            return
-        }
-        clock.sending()
-        let served = requestsServed
-        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        pending.whenComplete { _ in
-            let handler = bound.value
-            if handler.requestsServed == served, handler.reading == nil, !handler.busy, !handler.closing,
-               handler.queue.isEmpty {
-                handler.lastWrite = nil
-                handler.clock.enterIdle()
-            }
         }
     }
 
@@ -264,11 +255,11 @@ final class HTTP1Handler: ChannelInboundHandler {
             send(context, head, reply, keepAlive: keepAlive, start: start, userAgent: fields.userAgent)
         case .pending(let future):
             busy = true
-            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
             future.whenComplete { result in
-                let (handler, context) = bound.value
+                let handler = bound.value
                 handler.busy = false
-                guard !handler.closing else { return }
+                guard !handler.closing, let context = handler.context else { return }
                 let reply: Reply
                 switch result {
                 case .success(let r): reply = r
@@ -299,25 +290,29 @@ final class HTTP1Handler: ChannelInboundHandler {
             return
         }
         guard let done else { return }
-        lastWrite = done
-        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        if bodyIsAsync(reply) {
-            busy = true
-            done.whenComplete { result in
-                let (handler, context) = bound.value
-                handler.busy = false
-                if case .failure = result {
-                    handler.closing = true
-                    context.close(promise: nil)
-                    return
-                }
-                handler.drain(context)
-            }
-        } else {
-            done.whenFailure { _ in
-                let (handler, context) = bound.value
+        sendingTracked = true
+        let served = requestsServed
+        let async = bodyIsAsync(reply)
+        if async { busy = true }
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        // One callback for the end of the response. A failure closes. Otherwise, when it was the
+        // last response and nothing came after it, the connection idles (`goIdle` left it
+        // sending); after a body read on the pool, the requests held behind it are answered.
+        done.whenComplete { result in
+            let handler = bound.value
+            if handler.requestsServed == served { handler.sendingTracked = false }
+            if async { handler.busy = false }
+            guard let context = handler.context else { return }
+            if case .failure = result {
                 handler.closing = true
                 context.close(promise: nil)
+                return
+            }
+            if async {
+                handler.drain(context)
+            } else if handler.requestsServed == served, handler.reading == nil, !handler.busy, !handler.closing,
+                      handler.queue.isEmpty {
+                handler.clock.enterIdle()
             }
         }
     }
@@ -343,11 +338,14 @@ final class HTTP1Handler: ChannelInboundHandler {
     private func write(_ context: ChannelHandlerContext, _ head: HTTPRequestHead, _ reply: Reply, close: Bool,
                        track: Bool = true) -> EventLoopFuture<Void>? {
         let code = reply.status.code
-        if !close, !track, head.version.minor >= 1, let v = reply.variant {
+        if !close, !track, head.version.minor >= 1, reply.prebuiltIncludesBody, let v = reply.variant {
             writeMemory200(context, v)
             return nil
         }
-        if let prebuilt = reply.prebuilt, !close, head.version.minor >= 1, let prefix = dates.prefix(for: code) {
+        if !close, head.version.minor >= 1, !reply.prebuiltIncludesBody, let v = reply.variant, let whole = dates.whole200(v) {
+            // A file's 200: status line, Date and header block are one cached buffer; the file follows.
+            context.write(wrapOutboundOut(.byteBuffer(whole)), promise: nil)
+        } else if let prebuilt = reply.prebuilt, !close, head.version.minor >= 1, let prefix = dates.prefix(for: code) {
             context.write(wrapOutboundOut(.byteBuffer(prefix)), promise: nil)
             if !reply.sendBody || reply.prebuiltIncludesBody {
                 // The whole response is these two buffers: the hot path.
@@ -427,13 +425,13 @@ final class HTTP1Handler: ChannelInboundHandler {
             context.flush()
             if segments.isEmpty { done.succeed(()) }
             guard let first else { return done.futureResult }
-            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
             done.futureResult.whenComplete { _ in
                 // Sent or failed: the descriptors go back to their files, and uncorking sends
                 // the last partial segment.
                 withExtendedLifetime((first, more)) {}
-                let (handler, context) = bound.value
-                handler.setCork(context, false)
+                let handler = bound.value
+                if let context = handler.context { handler.setCork(context, false) }
             }
             return done.futureResult
         }

@@ -53,7 +53,8 @@ struct Reply: Sendable {
     var prebuiltIncludesBody = false
     /// Precomputed HTTP/2 header fields (without `:status` and `date`).
     var h2Fields: HTTPHeaders?
-    /// For a full 200 from memory: the variant, so the writer can use its whole-response cache.
+    /// For a full 200 to a GET: the variant, so the writer can use its per-second cache of the
+    /// whole response (from memory) or of the whole head (a file's).
     var variant: PreparedVariant?
 
     var bodyLength: Int { body.reduce(0) { $0 + $1.count } }

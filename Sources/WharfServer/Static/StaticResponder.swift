@@ -310,6 +310,7 @@ final class StaticResponder: Sendable {
             r.variant = v
         } else {
             r.prebuilt = v.http1Full200
+            r.variant = v
         }
         r.h2Fields = v.h2Fields200
         return r

@@ -64,8 +64,9 @@ final class DateCache {
         return _prefix200
     }
 
-    /// One buffer holding the whole 200 response of a small in-memory variant, built at most once
-    /// per second per thread; nil for large variants (for them, two writes cost nothing extra).
+    /// One buffer holding the whole 200 response of a small in-memory variant (for a variant sent
+    /// from a file: its whole head), built at most once per second per thread; nil for large
+    /// variants (for them, two writes cost nothing extra).
     func whole200(_ v: PreparedVariant) -> ByteBuffer? {
         refresh()
         let id = ObjectIdentifier(v)
