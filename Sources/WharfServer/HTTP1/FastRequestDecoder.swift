@@ -35,7 +35,7 @@ final class FastRequestDecoder: ChannelInboundHandler, RemovableChannelHandler {
     private let sink: HTTP1Handler?
     /// The peer's address, set on every request's fields (the per-client transform limit's key).
     private var client: SocketAddress?
-    /// Whether heads carry their header lines (see ``parse(_:maxHeaderBytes:maxHeaderFieldBytes:maxHeaderCount:keepingHeaders:into:)``).
+    /// Whether heads carry their header lines (see ``parse(_:maxHeaderBytes:maxHeaderFieldBytes:maxHeaderCount:keepingHeaders:into:fields:)``).
     private let keepsHeaders: Bool
     /// Whether fields keep the `User-Agent` (for the access log).
     private let keepsUserAgent: Bool
@@ -71,10 +71,10 @@ final class FastRequestDecoder: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         var buffer = unwrapInboundIn(data)
-        if var head = pending {
+        if var start = pending {
             pending = nil
-            head.writeBuffer(&buffer)
-            buffer = head
+            start.writeBuffer(&buffer)
+            buffer = start
         }
         while buffer.readableBytes > 0 {
             var fields = RequestFields(keepingUserAgent: keepsUserAgent)

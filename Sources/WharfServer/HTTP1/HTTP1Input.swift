@@ -1,9 +1,10 @@
 import NIOHTTP1
 
-/// What reaches ``HTTP1Handler``: a whole bodiless request from the fast decoder, as one pipeline
-/// message with its fields already collected, or a part from NIO's decoder (every other request).
+/// What reaches ``HTTP1Handler`` through the pipeline: a part from NIO's decoder (every request
+/// the fast decoder does not take), or a whole bodiless request from a fast decoder that has no
+/// sink (unit tests; the server's decoder calls the handler directly).
 enum HTTP1Input {
-    /// A complete `GET`/`HEAD` request without a body: the same as `.head` then `.end`.
+    /// A complete `GET`/`HEAD` request without a body, its fields collected: `.head` then `.end`.
     case request(HTTPRequestHead, RequestFields)
     case part(HTTPServerRequestPart)
 }
