@@ -192,4 +192,26 @@ import WharfCompression
             Logged(uri: "/css/site.css", status: "200", user_agent: "nio/1", encoding: "identity", type: css, version: "HTTP/1.1"),
         ])
     }
+
+    /// The hot path counts what the general path counts: requests by route and class, body bytes,
+    /// memory hits and the latency histogram.
+    @Test func hotHitsAreCountedInTheMetrics() async throws {
+        let s = try await TestServer(files: try Self.site())
+        let http = try Client()
+        defer { Task { try? await http.shutdown(); await s.stop() } }
+        let raw = try RawClient(port: s.port)
+        let gzip = try Gzip.compress(Self.css, level: 9)
+        for _ in 0..<5 {
+            raw.send(Self.get("/css/site.css", "Accept-Encoding: gzip\r\n"))
+            #expect(raw.readResponse()?.body.count == gzip.count)
+        }
+        let text = try await http.get("http://127.0.0.1:\(s.adminPort)/metrics").text
+        func value(_ line: String) -> Double? {
+            text.split(separator: "\n").first { $0.hasPrefix(line + " ") }.flatMap { Double($0.split(separator: " ").last!) }
+        }
+        #expect(value(#"wharf_http_requests_total{route="static",status_class="2xx"}"#) == 5)
+        #expect(value(#"wharf_http_response_body_bytes_total{route="static"}"#) == Double(5 * gzip.count))
+        #expect(value(#"wharf_static_full_responses_total{source="memory"}"#) == 5)
+        #expect(value("wharf_http_request_duration_seconds_count") == 5)
+    }
 }
