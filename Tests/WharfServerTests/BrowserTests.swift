@@ -43,12 +43,6 @@ import WharfImage
         p.waitUntilExit()
     }
 
-    struct LoggedRequest: Decodable {
-        let uri: String
-        let status: String
-        let type: String
-    }
-
     @Test func chromiumGetsAVIFForAutoFormatImagesAndRendersThePage() async throws {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("wharf-browser-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
@@ -62,13 +56,7 @@ import WharfImage
         try Self.screenshot(s.base + "/", to: png, profile: work.appendingPathComponent("profile"))
 
         // The access log is written by a background thread: wait for the image lines.
-        var requests: [LoggedRequest] = []
-        for _ in 0..<50 {
-            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-            requests = text.split(separator: "\n").compactMap { try? JSONDecoder().decode(LoggedRequest.self, from: Data($0.utf8)) }
-            if requests.filter({ $0.uri.contains("fm=auto") }).count >= 3 { break }
-            try await Task.sleep(for: .milliseconds(100))
-        }
+        let requests = try await LoggedRequest.read(log) { $0.filter { $0.uri.contains("fm=auto") }.count >= 3 }
         await s.stop()
 
         let auto = requests.filter { $0.uri.hasPrefix("/img/") && $0.uri.contains("fm=auto") }

@@ -146,15 +146,6 @@ import WharfCompression
         #expect(get.body == (try Brotli.compress(Self.css, quality: 11)))
     }
 
-    struct Logged: Decodable, Equatable {
-        let uri: String
-        let status: String
-        let user_agent: String
-        let encoding: String
-        let type: String
-        let version: String
-    }
-
     /// The access log has the same line for a hot hit as for the general path: the User-Agent from
     /// the fields (the fast decoder keeps no header lines), the coding and type of the variant.
     @Test func accessLogLinesOfHotAndGeneralRequests() async throws {
@@ -174,22 +165,16 @@ import WharfCompression
             client.send(r)
             #expect(client.readResponse(bodyless: i == 1) != nil)
         }
-        var lines: [Logged] = []
-        for _ in 0..<50 {
-            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-            lines = text.split(separator: "\n").compactMap { try? JSONDecoder().decode(Logged.self, from: Data($0.utf8)) }
-            if lines.count >= requests.count { break }
-            try await Task.sleep(for: .milliseconds(100))
-        }
+        let lines = try await LoggedRequest.read(log) { $0.count >= requests.count }
         await s.stop()
         let css = "text/css; charset=utf-8"
         #expect(lines == [
-            Logged(uri: "/css/site.css", status: "200", user_agent: "hot/1", encoding: "gzip", type: css, version: "HTTP/1.1"),
-            Logged(uri: "/css/site.css", status: "200", user_agent: "head/1", encoding: "gzip", type: css, version: "HTTP/1.1"),
-            Logged(uri: "/missing", status: "404", user_agent: "miss/1", encoding: "identity", type: "text/plain; charset=utf-8",
+            LoggedRequest(uri: "/css/site.css", status: "200", userAgent: "hot/1", encoding: "gzip", type: css, version: "HTTP/1.1"),
+            LoggedRequest(uri: "/css/site.css", status: "200", userAgent: "head/1", encoding: "gzip", type: css, version: "HTTP/1.1"),
+            LoggedRequest(uri: "/missing", status: "404", userAgent: "miss/1", encoding: "identity", type: "text/plain; charset=utf-8",
                    version: "HTTP/1.1"),
-            Logged(uri: "/css/site.css", status: "200", user_agent: "-", encoding: "identity", type: css, version: "HTTP/1.1"),
-            Logged(uri: "/css/site.css", status: "200", user_agent: "nio/1", encoding: "identity", type: css, version: "HTTP/1.1"),
+            LoggedRequest(uri: "/css/site.css", status: "200", userAgent: "-", encoding: "identity", type: css, version: "HTTP/1.1"),
+            LoggedRequest(uri: "/css/site.css", status: "200", userAgent: "nio/1", encoding: "identity", type: css, version: "HTTP/1.1"),
         ])
     }
 

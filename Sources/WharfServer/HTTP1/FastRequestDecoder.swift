@@ -182,7 +182,6 @@ final class FastRequestDecoder: ChannelInboundHandler, RemovableChannelHandler {
         if keepingHeaders { headers.reserveCapacity(8) }
         var count = 0
         var sawContentLength = false
-        var sawConnection = false
         while true {
             if i - base > maxHeaderBytes { return .unsupported }
             guard i + 1 < end else { return .incomplete }
@@ -227,17 +226,13 @@ final class FastRequestDecoder: ChannelInboundHandler, RemovableChannelHandler {
                 sawContentLength = true
             case 17 where ASCIICaseless.equals(name, "transfer-encoding"): return .unsupported
             case 7 where ASCIICaseless.equals(name, "upgrade"): return .unsupported
-            case 10 where ASCIICaseless.equals(name, "connection"):
-                // One plain `close` or `keep-alive`, which every reading agrees on; lists, repeats
-                // and odd spacing are llhttp's to read (see `RequestFields.Persistence`).
-                let value = bytes[valueStart..<valueEnd]
-                guard !sawConnection, ASCIICaseless.equals(value, "keep-alive") || ASCIICaseless.equals(value, "close")
-                else { return .unsupported }
-                sawConnection = true
             default: break
             }
             // A value becomes a String only when its field is one the server reads.
             fields.take(name: name) { string(bytes, valueStart, valueEnd) }
+            // A `Connection` the fields cannot decide (a list, a repeat, odd spacing) is llhttp's
+            // to read: see `RequestFields.Persistence`.
+            if fields.persistence == .undecided { return .unsupported }
             if keepingHeaders { headers.append((string(bytes, lineStart, nameEnd), string(bytes, valueStart, valueEnd))) }
         }
         head.method = method

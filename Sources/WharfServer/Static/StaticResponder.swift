@@ -63,11 +63,8 @@ final class StaticResponder: Sendable {
             return .ready(.text(.methodNotAllowed, "method not allowed", extra: [("Allow", Self.allow)]))
         }
         let uri = head.uri
-        let q = uri.utf8.firstIndex(of: UInt8(ascii: "?"))
-        let rawPath = q.map { String(uri[..<$0]) } ?? uri
-        // The raw path is looked up as is only when decoding could not change it.
-        if !rawPath.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "\\") || $0 >= 0x7F }),
-           let hit = table.assets[rawPath] {
+        let (rawPath, q) = Self.splitTarget(uri)
+        if Self.isLiteral(rawPath), let hit = table.assets[rawPath] {
             if let source = hit.imageFormat, let images {
                 let query = q.map { String(uri[uri.utf8.index(after: $0)...]) }
                 if let outcome = image(images, hit, source: source, path: rawPath, query: query, head, fields, isHead: isHead, on: eventLoop) {
@@ -80,7 +77,7 @@ final class StaticResponder: Sendable {
         do {
             target = try RequestTarget.parse(uri)
         } catch {
-            if error.status == 404 { return .ready(notFound(table, path: String(rawPath), isHead: isHead)) }
+            if error.status == 404 { return .ready(notFound(table, path: rawPath, isHead: isHead)) }
             return .ready(.text(HTTPResponseStatus(statusCode: error.status), error.reason, sendBody: !isHead))
         }
         if let hit = table.assets[target.path] {
@@ -113,26 +110,10 @@ final class StaticResponder: Sendable {
     func hotVariant(_ head: HTTPRequestHead, _ fields: RequestFields, table: StaticSite.Table) -> PreparedVariant? {
         guard head.method == .GET, head.version.major == 1, head.version.minor == 1, fields.hostCount == 1,
               fields.range == nil, !fields.hasPreconditions else { return nil }
-        // The path part as `respond` looks it up raw: only when decoding could not change it.
-        let uri = head.uri
-        var query: String.Index?
-        for i in uri.utf8.indices {
-            let b = uri.utf8[i]
-            if b == UInt8(ascii: "?") {
-                query = i
-                break
-            }
-            if b == UInt8(ascii: "%") || b == UInt8(ascii: "\\") || b >= 0x7F { return nil }
-        }
-        guard let asset = table.assets[query.map { String(uri[..<$0]) } ?? uri],
-              asset.imageFormat == nil || images == nil else { return nil }
-        let coding: ContentCoding
-        if fields.acceptEncoding == nil && asset.br == nil && asset.gzip == nil && !asset.compressOnTheFly {
-            coding = .identity
-        } else {
-            guard let chosen = AcceptEncoding.parse(fields.acceptEncoding).select(from: asset.offered) else { return nil }
-            coding = chosen
-        }
+        // The path as `respond` looks it up first, and the coding as `serve` negotiates it.
+        let path = Self.splitTarget(head.uri).path
+        guard Self.isLiteral(path), let asset = table.assets[path], asset.imageFormat == nil || images == nil,
+              let coding = Self.coding(for: asset, acceptEncoding: fields.acceptEncoding) else { return nil }
         if let v = asset.variant(coding) {
             guard v.memoryBody != nil else { return nil }
             metrics.memoryHits.increment()
@@ -142,6 +123,23 @@ final class StaticResponder: Sendable {
         metrics.compressedHits.increment()
         metrics.memoryHits.increment()
         return v
+    }
+
+    /// A request-target's path part (before any `?`) and the index of its `?`.
+    private static func splitTarget(_ uri: String) -> (path: String, query: String.Index?) {
+        let q = uri.utf8.firstIndex(of: UInt8(ascii: "?"))
+        return (q.map { String(uri[..<$0]) } ?? uri, q)
+    }
+
+    /// Whether a raw path is looked up as is: only when percent-decoding could not change it.
+    private static func isLiteral(_ path: String) -> Bool {
+        !path.utf8.contains { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "\\") || $0 >= 0x7F }
+    }
+
+    /// The coding `asset` is sent in for this `Accept-Encoding`, or nil when none is acceptable.
+    private static func coding(for asset: PreparedAsset, acceptEncoding: String?) -> ContentCoding? {
+        if acceptEncoding == nil && asset.br == nil && asset.gzip == nil && !asset.compressOnTheFly { return .identity }
+        return AcceptEncoding.parse(acceptEncoding).select(from: asset.offered)
     }
 
     /// A transform (or a negotiated original), or nil when the query asks for none.
@@ -215,18 +213,11 @@ final class StaticResponder: Sendable {
     /// Negotiates the coding, compressing on the fly when needed, then serves the variant.
     private func serve(_ asset: PreparedAsset, _ head: HTTPRequestHead, _ fields: RequestFields, isHead: Bool,
                        on eventLoop: any EventLoop) -> Outcome {
-        let acceptField = fields.acceptEncoding
-        let coding: ContentCoding
-        if acceptField == nil && asset.br == nil && asset.gzip == nil && !asset.compressOnTheFly {
-            coding = .identity
-        } else {
-            guard let chosen = AcceptEncoding.parse(acceptField).select(from: asset.offered) else {
-                var r = Reply.text(.notAcceptable, "no acceptable content-coding (identity is excluded)",
-                                   extra: [("Vary", "Accept-Encoding")], sendBody: !isHead)
-                r.route = .static
-                return .ready(r)
-            }
-            coding = chosen
+        guard let coding = Self.coding(for: asset, acceptEncoding: fields.acceptEncoding) else {
+            var r = Reply.text(.notAcceptable, "no acceptable content-coding (identity is excluded)",
+                               extra: [("Vary", "Accept-Encoding")], sendBody: !isHead)
+            r.route = .static
+            return .ready(r)
         }
         if let variant = asset.variant(coding) {
             return .ready(serve(variant, fields, isGet: head.method == .GET, isHead: isHead))
