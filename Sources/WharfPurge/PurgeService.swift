@@ -98,6 +98,9 @@ public final class PurgeService: Sendable {
 
     /// Journals a purge, applies it locally and lets the workers deliver it.
     public func submit(_ request: PurgeRequest, idempotencyKey: String?) async throws(PurgeError) -> Submitted {
+        // The URLs served so far go to the journal first: a purge that outlives the process (kill -9
+        // before delivery) must still expand to them, and the writer only flushes every 250 ms.
+        await flushServed()
         let now = Date().timeIntervalSince1970
         let inserted: PurgeJournal.Insert
         do {
