@@ -55,6 +55,14 @@ import WharfCompression
         get("/plain.txt", "Accept-Encoding: identity\r\n"),
     ]
 
+    /// Requests for a file streamed from disk: hot only where the connection sends files itself
+    /// (`files: true`, plaintext HTTP/1.1).
+    static let hotFromDisk: [String] = [
+        get("/big.txt"),
+        get("/big.txt", "Accept-Encoding: identity\r\n"),
+        get("/big.txt?v=2", "User-Agent: t\r\n"),
+    ]
+
     /// Requests it must leave to `respond`.
     static let cold: [String] = [
         "HEAD /css/site.css HTTP/1.1\r\nHost: x\r\n\r\n",
@@ -86,9 +94,10 @@ import WharfCompression
         let responder = s.server.services.responder
         let table = responder.site.current
         let loop = EmbeddedEventLoop()
-        for text in Self.hot {
+        for (text, files) in Self.hot.map({ ($0, false) }) + Self.hot.map({ ($0, true) }) + Self.hotFromDisk.map({ ($0, true) }) {
             let (head, fields) = try Self.request(text)
-            let v = try #require(responder.hotVariant(head, fields, table: table), "not hot: \(text)")
+            let v = try #require(responder.hotVariant(head, fields, table: table, files: files), "not hot: \(text)")
+            #expect((v.memoryBody == nil) == Self.hotFromDisk.contains(text), "\(text)")
             guard case .ready(let reply) = responder.respond(head, fields, table: table, on: loop) else {
                 Issue.record("pending: \(text)")
                 continue
@@ -97,10 +106,37 @@ import WharfCompression
             #expect(reply.variant === v, "another variant: \(text)")
             #expect(reply.route == .static && reply.sendBody && !reply.close, "\(text)")
         }
-        for text in Self.cold {
+        for text in Self.hotFromDisk {
+            let (head, fields) = try Self.request(text)
+            #expect(responder.hotVariant(head, fields, table: table, files: false) == nil, "hot without files: \(text)")
+        }
+        for text in Self.cold where !text.hasPrefix("GET /big.txt ") {
             let (head, fields) = try Self.request(text)
             #expect(responder.hotVariant(head, fields, table: table) == nil, "hot: \(text)")
+            #expect(responder.hotVariant(head, fields, table: table, files: true) == nil, "hot with files: \(text)")
         }
+    }
+
+    /// A file rewritten in place under its catalog entry is not hot: the general path answers it
+    /// (503, and the catalog rescans) rather than send new bytes under the old ETag.
+    @Test func aFileChangedInPlaceIsLeftToTheGeneralPath() async throws {
+        let s = try await TestServer(files: try Self.site())
+        defer { Task { await s.stop() } }
+        let responder = s.server.services.responder
+        let table = responder.site.current // the entry as it was, whatever a rescan does meanwhile
+        let (head, fields) = try Self.request(Self.get("/big.txt"))
+        #expect(responder.hotVariant(head, fields, table: table, files: true) != nil)
+        // Same length, new bytes, same inode: what `cp` over an existing file does.
+        let handle = try FileHandle(forWritingTo: s.root.appendingPathComponent("big.txt"))
+        try handle.write(contentsOf: Data(repeating: UInt8(ascii: "b"), count: Self.big.count))
+        try handle.close()
+        #expect(responder.hotVariant(head, fields, table: table, files: true) == nil)
+        guard case .ready(let reply) = responder.respond(head, fields, table: table, on: EmbeddedEventLoop()) else {
+            Issue.record("pending")
+            return
+        }
+        #expect(reply.status == .serviceUnavailable)
+        #expect(reply.fields.contains { $0.0 == "Retry-After" })
     }
 
     /// Once a variant compressed on the fly is cached, it is hot too, and the same object.
@@ -144,6 +180,19 @@ import WharfCompression
         #expect(withoutDate(get.head) == withoutDate(headOnly.head))
         #expect(get.head.contains("Content-Encoding: br\r\n"))
         #expect(get.body == (try Brotli.compress(Self.css, quality: 11)))
+
+        // A file from disk: its prebuilt head, then the file.
+        let (fileHead, fileFields) = try Self.request(Self.get("/big.txt"))
+        #expect(s.server.services.responder.hotVariant(fileHead, fileFields, table: s.server.services.responder.site.current,
+                                                       files: true)?.memoryBody == nil)
+        client.send(Self.get("/big.txt"))
+        let file = try #require(client.readResponse())
+        client.send("HEAD /big.txt HTTP/1.1\r\nHost: x\r\n\r\n")
+        let fileHeadOnly = try #require(client.readResponse(bodyless: true))
+        #expect(file.head.hasPrefix("HTTP/1.1 200 OK\r\nDate: "))
+        #expect(withoutDate(file.head) == withoutDate(fileHeadOnly.head))
+        #expect(file.head.contains("Content-Length: \(Self.big.count)\r\n"))
+        #expect(file.body == Self.big)
     }
 
     /// The access log has the same line for a hot hit as for the general path: the User-Agent from
@@ -190,7 +239,7 @@ import WharfCompression
             raw.send(Self.get("/css/site.css", "Accept-Encoding: gzip\r\n"))
             #expect(raw.readResponse()?.body.count == gzip.count)
         }
-        let text = try await http.get("http://127.0.0.1:\(s.adminPort)/metrics").text
+        var text = try await http.get("http://127.0.0.1:\(s.adminPort)/metrics").text
         func value(_ line: String) -> Double? {
             text.split(separator: "\n").first { $0.hasPrefix(line + " ") }.flatMap { Double($0.split(separator: " ").last!) }
         }
@@ -198,5 +247,18 @@ import WharfCompression
         #expect(value(#"wharf_http_response_body_bytes_total{route="static"}"#) == Double(5 * gzip.count))
         #expect(value(#"wharf_static_full_responses_total{source="memory"}"#) == 5)
         #expect(value("wharf_http_request_duration_seconds_count") == 5)
+
+        // Files from disk, through the hot path too.
+        for _ in 0..<3 {
+            raw.send(Self.get("/big.txt"))
+            #expect(raw.readResponse()?.body == Self.big)
+        }
+        text = try await http.get("http://127.0.0.1:\(s.adminPort)/metrics").text
+        #expect(value(#"wharf_http_requests_total{route="static",status_class="2xx"}"#) == 8)
+        #expect(value(#"wharf_http_response_body_bytes_total{route="static"}"#) == Double(5 * gzip.count + 3 * Self.big.count))
+        #expect(value(#"wharf_static_full_responses_total{source="disk"}"#) == 3)
+        // The first /metrics request is one more.
+        let durations = value("wharf_http_request_duration_seconds_count")
+        #expect(durations == 9, "\(text.split(separator: "\n").filter { $0.contains("duration_seconds_count") })")
     }
 }

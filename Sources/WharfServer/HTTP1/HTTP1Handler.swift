@@ -4,6 +4,7 @@ import Glibc
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import WharfAssets
 import WharfHTTP
 
 /// The HTTP/1.1 connection handler. It receives decoded requests — whole from
@@ -244,9 +245,14 @@ final class HTTP1Handler: ChannelInboundHandler {
         requestsServed &+= 1
         let keepAlive = fields.isKeepAlive(head) && !quiescing
         let table = self.table.current()
-        if keepAlive, let v = services.responder.hotVariant(head, fields, table: table) {
-            // The hot path: a 200 from memory is its variant's prebuilt bytes, with no reply built.
-            writeMemory200(context, v)
+        if keepAlive, let v = services.responder.hotVariant(head, fields, table: table, files: !isTLS) {
+            // The hot path, with no reply built: a 200 from memory is its variant's prebuilt bytes;
+            // one from disk is its prebuilt head and the file.
+            if let file = v.file, v.memoryBody == nil {
+                writeFile200(context, v, file)
+            } else {
+                writeMemory200(context, v)
+            }
             services.recordHit(head: head, variant: v, start: start, remote: remote, userAgent: fields.userAgent)
             return
         }
@@ -295,25 +301,26 @@ final class HTTP1Handler: ChannelInboundHandler {
         let async = bodyIsAsync(reply)
         if async { busy = true }
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        // One callback for the end of the response. A failure closes. Otherwise, when it was the
-        // last response and nothing came after it, the connection idles (`goIdle` left it
-        // sending); after a body read on the pool, the requests held behind it are answered.
-        done.whenComplete { result in
-            let handler = bound.value
-            if handler.requestsServed == served { handler.sendingTracked = false }
-            if async { handler.busy = false }
-            guard let context = handler.context else { return }
-            if case .failure = result {
-                handler.closing = true
-                context.close(promise: nil)
-                return
-            }
-            if async {
-                handler.drain(context)
-            } else if handler.requestsServed == served, handler.reading == nil, !handler.busy, !handler.closing,
-                      handler.queue.isEmpty {
-                handler.clock.enterIdle()
-            }
+        done.whenComplete { result in bound.value.trackedResponseEnded(result, served: served, async: async) }
+    }
+
+    /// The end of a tracked response (`served`: the request count when it was answered) on a
+    /// connection that stays open. A failure closes. Otherwise, when it was the last response and
+    /// nothing came after it, the connection idles (`goIdle` left it sending); after a body read
+    /// on the pool (`async`), the requests held behind it are answered.
+    private func trackedResponseEnded(_ result: Result<Void, any Error>, served: Int, async: Bool) {
+        if requestsServed == served { sendingTracked = false }
+        if async { busy = false }
+        guard let context else { return }
+        if case .failure = result {
+            closing = true
+            context.close(promise: nil)
+            return
+        }
+        if async {
+            drain(context)
+        } else if requestsServed == served, reading == nil, !busy, !closing, queue.isEmpty {
+            clock.enterIdle()
         }
     }
 
@@ -393,6 +400,33 @@ final class HTTP1Handler: ChannelInboundHandler {
         }
         context.write(wrapOutboundOut(.byteBuffer(dates.prefix200)), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.byteBuffer(v.http1Full200)), promise: nil)
+    }
+
+    /// A full 200 of a file variant on a plaintext connection that stays open: the cached status,
+    /// Date and header block, then the file with `sendfile`, corked in between as in `writeBody`.
+    /// One callback ends it (the general path's reply takes two: `writeBody`'s and `send`'s).
+    private func writeFile200(_ context: ChannelHandlerContext, _ v: PreparedVariant, _ file: OpenFile) {
+        setCork(context, true)
+        if let whole = dates.whole200(v) {
+            context.write(wrapOutboundOut(.byteBuffer(whole)), promise: nil)
+        } else {
+            context.write(wrapOutboundOut(.byteBuffer(dates.prefix200)), promise: nil)
+            context.write(wrapOutboundOut(.byteBuffer(v.http1Full200)), promise: nil)
+        }
+        let handle = BorrowedFileHandle(file)
+        let done = context.eventLoop.makePromise(of: Void.self)
+        let region = FileRegion(fileHandle: handle.handle, readerIndex: 0, endIndex: v.length)
+        context.write(wrapOutboundOut(.fileRegion(region)), promise: done)
+        context.flush()
+        sendingTracked = true
+        let served = requestsServed
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        done.futureResult.whenComplete { result in
+            withExtendedLifetime(handle) {} // the descriptor goes back to its file
+            let handler = bound.value
+            if let context = handler.context { handler.setCork(context, false) }
+            handler.trackedResponseEnded(result, served: served, async: false)
+        }
     }
 
     private func writeBody(_ context: ChannelHandlerContext, _ segments: [BodySegment]) -> EventLoopFuture<Void> {

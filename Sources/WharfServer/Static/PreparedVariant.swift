@@ -111,6 +111,15 @@ final class PreparedVariant: Sendable {
         return b
     }
 
+    /// Whether a variant streamed from disk still reads the file that was hashed (one `fstat`):
+    /// an in-place rewrite would otherwise send new bytes under the old strong ETag. True for
+    /// variants held in memory.
+    var fileUnchanged: Bool {
+        guard let file, let fileIdentity else { return true }
+        guard let now = try? file.identity() else { return false }
+        return now == fileIdentity
+    }
+
     /// The body as segments covering `range` (or everything).
     func segments(offset: Int = 0, length: Int? = nil) -> [BodySegment] {
         if offset == 0 && (length == nil || length == self.length) { return fullBody }

@@ -103,11 +103,16 @@ final class StaticResponder: Sendable {
 
     /// The hot case, answered without a ``Reply``: a `GET` over HTTP/1.1 for a known path (not an
     /// image the transform pipeline may take, not percent-encoded), without conditions or ranges,
-    /// whose negotiated representation is held in memory. Returns that representation, counted in
-    /// the metrics as ``respond(_:_:table:on:)`` counts it, or nil for every other request, which
+    /// whose negotiated representation is held in memory or, when `files` is true, is a file on
+    /// disk that is still the file that was hashed. Returns that representation, counted in the
+    /// metrics as ``respond(_:_:table:on:)`` counts it, or nil for every other request, which
     /// `respond` answers. Where it returns a variant, `respond` answers a 200 of that same variant
-    /// (a test holds the two to it): the connection then writes the variant's prebuilt response.
-    func hotVariant(_ head: HTTPRequestHead, _ fields: RequestFields, table: StaticSite.Table) -> PreparedVariant? {
+    /// (a test holds the two to it): the connection then writes the variant's prebuilt response,
+    /// or its prebuilt head and the file.
+    ///
+    /// - Parameter files: whether the caller sends file-backed variants itself (plaintext
+    ///   HTTP/1.1, with `sendfile`); otherwise only in-memory ones are hot.
+    func hotVariant(_ head: HTTPRequestHead, _ fields: RequestFields, table: StaticSite.Table, files: Bool = false) -> PreparedVariant? {
         guard head.method == .GET, head.version.major == 1, head.version.minor == 1, fields.hostCount == 1,
               fields.range == nil, !fields.hasPreconditions else { return nil }
         // The path as `respond` looks it up first, and the coding as `serve` negotiates it.
@@ -115,8 +120,14 @@ final class StaticResponder: Sendable {
         guard Self.isLiteral(path), let asset = table.assets[path], asset.imageFormat == nil || images == nil,
               let coding = Self.coding(for: asset, acceptEncoding: fields.acceptEncoding) else { return nil }
         if let v = asset.variant(coding) {
-            guard v.memoryBody != nil else { return nil }
-            metrics.memoryHits.increment()
+            if v.memoryBody != nil {
+                metrics.memoryHits.increment()
+                return v
+            }
+            // A file that changed under its entry is left to `respond`, which answers 503 and
+            // has the catalog rescan.
+            guard files, v.fileUnchanged else { return nil }
+            metrics.diskHits.increment()
             return v
         }
         guard let v = compression.cached(asset, coding), v.memoryBody != nil else { return nil }
@@ -310,12 +321,9 @@ final class StaticResponder: Sendable {
     /// A file streamed from disk must still be the file that was hashed; an in-place rewrite
     /// would otherwise send new bytes under the old strong ETag.
     private func isFileFresh(_ v: PreparedVariant) -> Bool {
-        guard let file = v.file, let expected = v.fileIdentity else { return true }
-        guard let now = try? file.identity(), now == expected else {
-            onStaleFile()
-            return false
-        }
-        return true
+        if v.fileUnchanged { return true }
+        onStaleFile()
+        return false
     }
 
     /// `multipart/byteranges` (RFC 9110 §14.6).
