@@ -145,7 +145,7 @@ head -c $((5 * 1024 * 1024)) /dev/urandom >"$docroot/large.bin"
 chmod 644 "$docroot"/*
 
 # --- servers ------------------------------------------------------------------------------------
-declare -A BASE=()
+declare -A BASE=() SERVING_PID=()
 if [[ $run_nginx -eq 1 ]]; then
   nginx_port=$(free_port)
   sed -e "s|@WORK@|$work|g" -e "s|@DOCROOT@|$docroot|g" -e "s|@PORT@|$nginx_port|g" \
@@ -159,6 +159,9 @@ if [[ $run_nginx -eq 1 ]]; then
   pids+=("$!")
   BASE[nginx]=http://127.0.0.1:$nginx_port
   wait_up nginx "$!" "${BASE[nginx]}/small.css" "$out/nginx-error.log" 50
+  # The worker does the serving (the master only waits): its CPU time is nginx's.
+  SERVING_PID[nginx]=$(pgrep -P "$!" | head -1)
+  [[ -n ${SERVING_PID[nginx]} ]] || die "no nginx worker process under $!"
   log "nginx $("$NGINX" -v 2>&1 | sed 's|.*/||') up at ${BASE[nginx]} (CPU 0)"
 fi
 
@@ -175,6 +178,7 @@ if [[ $run_wharf -eq 1 ]]; then
   pids+=("$!")
   BASE[wharf]=http://127.0.0.1:$wharf_port
   wait_up "wharf ($wharf_bin)" "$!" "${BASE[wharf]}/small.css" "$out/wharf.log" 150
+  SERVING_PID[wharf]=$!
   log "wharf up at ${BASE[wharf]} (CPU 0, 1 event loop)"
 fi
 
@@ -229,7 +233,9 @@ wrk_run() {   # url accept-encoding seconds [--latency]
   taskset -c 1 wrk -t1 -c50 -d"$3s" "${@:4}" -H "Accept-Encoding: $2" "$1"
 }
 
-declare -A RPS=() P99=() NOTE=() ALL=()
+declare -A RPS=() P99=() NOTE=() ALL=() CPU=()
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }   # user + system, in clock ticks
+tick=$(getconf CLK_TCK)
 # Loopback numbers on a shared 2-core machine move by ±10% from one run to the next, so each
 # server is measured ROUNDS times, alternating with the other, and the medians are reported: of
 # the rates and, separately, of the p99s (the p99 of the run with the median rate would be as
@@ -248,11 +254,21 @@ for f in "${FILES[@]}"; do
       raw=$out/$s-$f-$round.txt
       log "$s /$f: round $round/$ROUNDS, ${WARMUP}s warm-up, ${DURATION}s measured"
       wrk_run "$url" "$ae" "$WARMUP" >/dev/null
+      t0=$(cpu_ticks "${SERVING_PID[$s]}")
       wrk_run "$url" "$ae" "$DURATION" --latency >"$raw"
+      t1=$(cpu_ticks "${SERVING_PID[$s]}")
       rps=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$raw")
       p99=$(awk '$1 == "99%" { print $2 }' "$raw")
       [[ -n $rps && -n $p99 ]] || die "could not parse wrk output $raw"
-      ALL[$s/$f]+="$rps $(to_ms "$p99")"$'\n'
+      # How busy the server's CPU was: near 100 % it was the bottleneck, below that wrk was, and
+      # the closer to 100 % a server runs, the longer its queues and its p99. And its CPU time
+      # per response (clock ticks of 10 ms: over 10 s, ±0.1 %).
+      # (over wrk's own measured time, which runs a little past DURATION).
+      secs=$(awk '/requests in/ { sub(/s,$/, "", $4); print $4 }' "$raw")
+      reqs=$(awk '/requests in/ { print $1 }' "$raw")
+      busy_pct=$(awk -v d="$((t1 - t0))" -v t="$tick" -v s="$secs" 'BEGIN { printf "%.0f", 100 * d / t / s }')
+      us_per=$(awk -v d="$((t1 - t0))" -v t="$tick" -v r="$reqs" 'BEGIN { printf "%.1f", 1e6 * d / t / r }')
+      ALL[$s/$f]+="$rps $(to_ms "$p99") $busy_pct $us_per"$'\n'
       # Errors or non-2xx answers make the rate meaningless: mark the cell.
       if grep -qE 'Non-2xx or 3xx responses|Socket errors' "$raw"; then
         NOTE[$s/$f]=" (errors, see $(basename "$raw"))"
@@ -263,23 +279,24 @@ for f in "${FILES[@]}"; do
   for s in "${measured[@]}"; do
     RPS[$s/$f]=$(printf '%s' "${ALL[$s/$f]}" | median_of 1)
     P99[$s/$f]="$(printf '%s' "${ALL[$s/$f]}" | median_of 2)ms"
-    log "$s /$f runs (req/s p99ms): $(printf '%s' "${ALL[$s/$f]}" | tr '\n' ';')"
+    CPU[$s/$f]="$(printf '%s' "${ALL[$s/$f]}" | median_of 3) % · $(printf '%s' "${ALL[$s/$f]}" | median_of 4) µs"
+    log "$s /$f runs (req/s, p99 ms, CPU %, CPU µs per response): $(printf '%s' "${ALL[$s/$f]}" | tr '\n' ';')"
   done
 done
 
 # --- report -------------------------------------------------------------------------------------
 cell() { local v=${1:-}; echo "${v:-—}"; }
 {
-  echo "| file | nginx req/s | wharf req/s | ratio wharf/nginx | nginx p99 | wharf p99 |"
-  echo "|---|---:|---:|---:|---:|---:|"
+  echo "| file | nginx req/s | wharf req/s | ratio wharf/nginx | nginx p99 | wharf p99 | nginx CPU | wharf CPU |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|"
   for f in "${FILES[@]}"; do
     n=${RPS[nginx/$f]:-} w=${RPS[wharf/$f]:-}
     ratio=—
     [[ -n $n && -n $w ]] && ratio=$(awk -v w="$w" -v n="$n" 'BEGIN { printf "%.2f", w / n }')
-    printf '| %s (%s) | %s%s | %s%s | %s | %s | %s |\n' "$f" "${ENCODING[$f]}" \
+    printf '| %s (%s) | %s%s | %s%s | %s | %s | %s | %s | %s |\n' "$f" "${ENCODING[$f]}" \
       "$(cell "$n")" "${NOTE[nginx/$f]:-}" "$(cell "$w")" "${NOTE[wharf/$f]:-}" "$ratio" \
-      "$(cell "${P99[nginx/$f]:-}")" "$(cell "${P99[wharf/$f]:-}")"
+      "$(cell "${P99[nginx/$f]:-}")" "$(cell "${P99[wharf/$f]:-}")" "$(cell "${CPU[nginx/$f]:-}")" "$(cell "${CPU[wharf/$f]:-}")"
   done
   echo
-  echo "wrk -t1 -c50 -d${DURATION}s --latency on CPU 1; servers on CPU 0, one worker each; medians of $ROUNDS alternating runs; $(nproc) CPUs, ${busy}% busy before start."
+  echo "wrk -t1 -c50 -d${DURATION}s --latency on CPU 1; servers on CPU 0, one worker each; medians of $ROUNDS alternating runs; CPU: the serving process's user + system time during the measured run, in % of one CPU and per response; $(nproc) CPUs, ${busy}% busy before start."
 } | tee "$out/summary.md"
