@@ -160,7 +160,7 @@ if [[ $run_nginx -eq 1 ]]; then
   BASE[nginx]=http://127.0.0.1:$nginx_port
   wait_up nginx "$!" "${BASE[nginx]}/small.css" "$out/nginx-error.log" 50
   # The worker does the serving (the master only waits): its CPU time is nginx's.
-  SERVING_PID[nginx]=$(pgrep -P "$!" | head -1)
+  SERVING_PID[nginx]=$(pgrep -P "$!" | head -1 || true)
   [[ -n ${SERVING_PID[nginx]} ]] || die "no nginx worker process under $!"
   log "nginx $("$NGINX" -v 2>&1 | sed 's|.*/||') up at ${BASE[nginx]} (CPU 0)"
 fi
@@ -254,19 +254,18 @@ for f in "${FILES[@]}"; do
       raw=$out/$s-$f-$round.txt
       log "$s /$f: round $round/$ROUNDS, ${WARMUP}s warm-up, ${DURATION}s measured"
       wrk_run "$url" "$ae" "$WARMUP" >/dev/null
-      t0=$(cpu_ticks "${SERVING_PID[$s]}")
+      t0=$(cpu_ticks "${SERVING_PID[$s]}") w0=$(date +%s%N)
       wrk_run "$url" "$ae" "$DURATION" --latency >"$raw"
-      t1=$(cpu_ticks "${SERVING_PID[$s]}")
+      t1=$(cpu_ticks "${SERVING_PID[$s]}") w1=$(date +%s%N)
       rps=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$raw")
       p99=$(awk '$1 == "99%" { print $2 }' "$raw")
       [[ -n $rps && -n $p99 ]] || die "could not parse wrk output $raw"
       # How busy the server's CPU was: near 100 % it was the bottleneck, below that wrk was, and
       # the closer to 100 % a server runs, the longer its queues and its p99. And its CPU time
       # per response (clock ticks of 10 ms: over 10 s, ±0.1 %).
-      # (over wrk's own measured time, which runs a little past DURATION).
-      secs=$(awk '/requests in/ { sub(/s,$/, "", $4); print $4 }' "$raw")
+      # (over the wall time the CPU time was read across: wrk runs a little past DURATION).
       reqs=$(awk '/requests in/ { print $1 }' "$raw")
-      busy_pct=$(awk -v d="$((t1 - t0))" -v t="$tick" -v s="$secs" 'BEGIN { printf "%.0f", 100 * d / t / s }')
+      busy_pct=$(awk -v d="$((t1 - t0))" -v t="$tick" -v ns="$((w1 - w0))" 'BEGIN { printf "%.0f", 100 * d / t / (ns / 1e9) }')
       us_per=$(awk -v d="$((t1 - t0))" -v t="$tick" -v r="$reqs" 'BEGIN { printf "%.1f", 1e6 * d / t / r }')
       ALL[$s/$f]+="$rps $(to_ms "$p99") $busy_pct $us_per"$'\n'
       # Errors or non-2xx answers make the rate meaningless: mark the cell.
