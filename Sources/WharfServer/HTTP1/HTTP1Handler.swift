@@ -4,7 +4,6 @@ import Glibc
 import NIOCore
 import NIOHTTP1
 import NIOPosix
-import WharfAssets
 import WharfHTTP
 
 /// The HTTP/1.1 connection handler. It receives decoded requests — whole from
@@ -248,8 +247,8 @@ final class HTTP1Handler: ChannelInboundHandler {
         if keepAlive, let v = services.responder.hotVariant(head, fields, table: table, files: !isTLS) {
             // The hot path, with no reply built: a 200 from memory is its variant's prebuilt bytes;
             // one from disk is its prebuilt head and the file.
-            if let file = v.file, v.memoryBody == nil {
-                writeFile200(context, v, file)
+            if v.memoryBody == nil {
+                writeFile200(context, v)
             } else {
                 writeMemory200(context, v)
             }
@@ -349,9 +348,9 @@ final class HTTP1Handler: ChannelInboundHandler {
             writeMemory200(context, v)
             return nil
         }
-        if !close, head.version.minor >= 1, !reply.prebuiltIncludesBody, let v = reply.variant, let whole = dates.whole200(v) {
-            // A file's 200: status line, Date and header block are one cached buffer; the file follows.
-            context.write(wrapOutboundOut(.byteBuffer(whole)), promise: nil)
+        if !close, head.version.minor >= 1, !reply.prebuiltIncludesBody, let v = reply.variant {
+            // A file's 200: its cached head; the file follows.
+            write200(context, v)
         } else if let prebuilt = reply.prebuilt, !close, head.version.minor >= 1, let prefix = dates.prefix(for: code) {
             context.write(wrapOutboundOut(.byteBuffer(prefix)), promise: nil)
             if !reply.sendBody || reply.prebuiltIncludesBody {
@@ -391,45 +390,39 @@ final class HTTP1Handler: ChannelInboundHandler {
         return writeBody(context, reply.body)
     }
 
-    /// A full 200 of an in-memory variant on a connection that stays open: one cached buffer for
-    /// small ones, the status-and-Date prefix and the variant's prebuilt response for the others.
-    private func writeMemory200(_ context: ChannelHandlerContext, _ v: PreparedVariant) {
+    /// A variant's 200 as cached for the current second — status line, `Date`, header block, and
+    /// the body when it is held in memory — queued, not flushed: one buffer for small variants,
+    /// the status-and-Date prefix and the variant's prebuilt bytes for the others.
+    private func write200(_ context: ChannelHandlerContext, _ v: PreparedVariant) {
         if let whole = dates.whole200(v) {
-            context.writeAndFlush(wrapOutboundOut(.byteBuffer(whole)), promise: nil)
+            context.write(wrapOutboundOut(.byteBuffer(whole)), promise: nil)
             return
         }
         context.write(wrapOutboundOut(.byteBuffer(dates.prefix200)), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.byteBuffer(v.http1Full200)), promise: nil)
+        context.write(wrapOutboundOut(.byteBuffer(v.http1Full200)), promise: nil)
     }
 
-    /// A full 200 of a file variant on a plaintext connection that stays open: the cached status,
-    /// Date and header block, then the file with `sendfile`, corked in between as in `writeBody`.
-    /// One callback ends it (the general path's reply takes two: `writeBody`'s and `send`'s).
-    private func writeFile200(_ context: ChannelHandlerContext, _ v: PreparedVariant, _ file: OpenFile) {
-        setCork(context, true)
-        if let whole = dates.whole200(v) {
-            context.write(wrapOutboundOut(.byteBuffer(whole)), promise: nil)
-        } else {
-            context.write(wrapOutboundOut(.byteBuffer(dates.prefix200)), promise: nil)
-            context.write(wrapOutboundOut(.byteBuffer(v.http1Full200)), promise: nil)
-        }
-        let handle = BorrowedFileHandle(file)
-        let done = context.eventLoop.makePromise(of: Void.self)
-        let region = FileRegion(fileHandle: handle.handle, readerIndex: 0, endIndex: v.length)
-        context.write(wrapOutboundOut(.fileRegion(region)), promise: done)
+    /// A full 200 of an in-memory variant on a connection that stays open.
+    private func writeMemory200(_ context: ChannelHandlerContext, _ v: PreparedVariant) {
+        write200(context, v)
         context.flush()
-        sendingTracked = true
-        let served = requestsServed
-        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        done.futureResult.whenComplete { result in
-            withExtendedLifetime(handle) {} // the descriptor goes back to its file
-            let handler = bound.value
-            if let context = handler.context { handler.setCork(context, false) }
-            handler.trackedResponseEnded(result, served: served, async: false)
-        }
     }
 
-    private func writeBody(_ context: ChannelHandlerContext, _ segments: [BodySegment]) -> EventLoopFuture<Void> {
+    /// A full 200 of a file variant on a plaintext connection that stays open: its cached head,
+    /// then the file as `writeBody` sends it, whose end is the response's (one callback, where a
+    /// general-path reply takes two: `writeBody`'s and `send`'s).
+    private func writeFile200(_ context: ChannelHandlerContext, _ v: PreparedVariant) {
+        write200(context, v)
+        sendingTracked = true
+        _ = writeBody(context, v.segments(), endsResponse: requestsServed)
+    }
+
+    /// Queues and flushes a body; returns its end.
+    ///
+    /// - Parameter served: plaintext only (the hot path's files): the body's end is the end of that
+    ///   tracked response (see ``trackedResponseEnded(_:served:async:)``), from the uncork's callback.
+    private func writeBody(_ context: ChannelHandlerContext, _ segments: [BodySegment],
+                           endsResponse served: Int? = nil) -> EventLoopFuture<Void> {
         if !isTLS {
             // Plaintext: everything is queued now, files go out with sendfile. While a file is
             // being sent the socket is corked (nginx's tcp_nopush): the kernel then sends full
@@ -458,18 +451,25 @@ final class HTTP1Handler: ChannelInboundHandler {
             }
             context.flush()
             if segments.isEmpty { done.succeed(()) }
-            guard let first else { return done.futureResult }
             let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-            done.futureResult.whenComplete { _ in
+            guard let first else {
+                if let served {
+                    done.futureResult.whenComplete { bound.value.trackedResponseEnded($0, served: served, async: false) }
+                }
+                return done.futureResult
+            }
+            done.futureResult.whenComplete { result in
                 // Sent or failed: the descriptors go back to their files, and uncorking sends
                 // the last partial segment.
                 withExtendedLifetime((first, more)) {}
                 let handler = bound.value
                 if let context = handler.context { handler.setCork(context, false) }
+                if let served { handler.trackedResponseEnded(result, served: served, async: false) }
             }
             return done.futureResult
         }
         // TLS: sendfile is impossible; memory segments are written, file segments read in chunks.
+        assert(served == nil, "a TLS body's end is tracked by send (it is read on the pool)")
         let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
         let pool = services.pool.threadPool
         var chain: EventLoopFuture<Void> = context.eventLoop.makeSucceededVoidFuture()
